@@ -1,0 +1,311 @@
+package hive;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import hive.agents.AgentProfile;
+import hive.events.Event;
+import hive.plan.Plan;
+import hive.plan.PlanFormat;
+import hive.plan.Plans;
+import hive.plan.TaskSpec;
+import hive.schedule.Progress;
+import hive.schedule.Readiness;
+import hive.schedule.Scheduler;
+import hive.schedule.Swarm;
+import hive.schedule.Task;
+import hive.schedule.TaskState;
+import hive.store.Durability;
+import hive.store.Store;
+import hive.store.StoreReader.QueuePosition;
+import hive.store.SwarmRow;
+import hive.store.TaskRow;
+import hive.store.sqlite.SqliteStore;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * HiveMind in-process: the one entry point that the server, the CLI and embedding users call.
+ * Every method that changes state is one atomic store operation (group-committed with others
+ * arriving at the same moment) that also appends its events; it returns once committed.
+ * Queries read a committed snapshot.
+ *
+ * <p>Errors: {@link NotFound} for an unknown swarm or task, {@link Conflict} when the state does
+ * not allow the request, {@link Forbidden} when acting on another agent's task,
+ * {@link hive.plan.PlanRejected} for an invalid plan. Thread-safe.
+ */
+public final class Hive implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Hive.class);
+    private static final SecureRandom IDS = new SecureRandom();
+    private static final char[] ID_CHARS = "abcdefghijkmnopqrstuvwxyz23456789".toCharArray();
+
+    private final Store store;
+    private final InstantSource clock;
+    private final Scheduler scheduler;
+    private final ScheduledExecutorService sweeper;
+
+    private Hive(Store store, InstantSource clock, RandomGenerator random, Duration sweepEvery) {
+        this.store = store;
+        this.clock = clock;
+        this.scheduler = new Scheduler(random);
+        if (sweepEvery.isZero()) {
+            this.sweeper = null;
+        } else {
+            this.sweeper = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("hive-sweeper").daemon(true).factory());
+            long every = sweepEvery.toMillis();
+            sweeper.scheduleWithFixedDelay(this::sweepQuietly, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * HiveMind over {@code store}. {@code sweepEvery} is how often timeouts and retry backoffs are
+     * checked in the background; {@link Duration#ZERO} leaves that to {@link #sweep()} (tests with
+     * an injected clock). Claims make due retries ready by themselves either way.
+     */
+    public static Hive open(Store store, InstantSource clock, RandomGenerator random, Duration sweepEvery) {
+        return new Hive(store, clock, random, sweepEvery);
+    }
+
+    /** HiveMind on a SQLite file, on the system clock, sweeping every second. */
+    public static Hive sqlite(Path file) {
+        return open(SqliteStore.open(file, Durability.NORMAL), InstantSource.system(), new SecureRandom(),
+                Duration.ofSeconds(1));
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    // --- swarms ---
+
+    /** Creates a swarm from a validated plan; its tasks without dependencies are ready at once. */
+    public Swarm createSwarm(Plan plan) {
+        String id = newSwarmId();
+        SwarmRow swarm = store.write(tx -> scheduler.create(tx, plan, id, now()));
+        log.info("swarm {} created: '{}', {} tasks, workspace '{}'", id, plan.name(), plan.tasks().size(),
+                plan.workspace());
+        return swarm.toSwarm();
+    }
+
+    /** Parses, validates and creates; {@link hive.plan.PlanRejected} lists every problem. */
+    public Swarm createSwarm(String planText, PlanFormat format) {
+        return createSwarm(Plans.parse(planText, format));
+    }
+
+    /**
+     * Adds tasks ({@code tasks} is the JSON array of the request body) to a live swarm, validated
+     * together with its existing tasks; the swarm's plan defaults apply. All or nothing.
+     */
+    public List<Task> addTasks(String swarmId, JsonNode tasks) {
+        List<TaskRow> added = store.write(tx -> {
+            SwarmRow swarm = tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
+            List<TaskSpec> specs = Plans.parseAddition(tasks, swarm.defaults(),
+                    ids -> tx.tasks(swarmId, ids).keySet());
+            Set<String> deps = new HashSet<>();
+            specs.forEach(s -> deps.addAll(s.dependsOn()));
+            Map<String, TaskRow> existing = tx.tasks(swarmId, deps);
+            return scheduler.addTasks(tx, swarmId, specs, existing, now());
+        });
+        log.info("swarm {}: {} tasks added", swarmId, added.size());
+        return added.stream().map(TaskRow::toTask).toList();
+    }
+
+    public Swarm swarm(String swarmId) {
+        return store.read(tx -> tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId))).toSwarm();
+    }
+
+    public List<Swarm> swarms() {
+        return store.read(tx -> tx.swarms().stream().map(SwarmRow::toSwarm).toList());
+    }
+
+    public Swarm pause(String swarmId) {
+        Swarm swarm = store.write(tx -> scheduler.pause(tx, swarmId, now())).toSwarm();
+        log.info("swarm {} paused", swarmId);
+        return swarm;
+    }
+
+    public Swarm resume(String swarmId) {
+        Swarm swarm = store.write(tx -> scheduler.resume(tx, swarmId, now())).toSwarm();
+        log.info("swarm {} resumed", swarmId);
+        return swarm;
+    }
+
+    public Swarm cancel(String swarmId) {
+        Swarm swarm = store.write(tx -> scheduler.cancel(tx, swarmId, now())).toSwarm();
+        log.info("swarm {} cancelled", swarmId);
+        return swarm;
+    }
+
+    // --- tasks ---
+
+    /** The swarm's tasks, oldest first. */
+    public List<Task> tasks(String swarmId) {
+        return tasks(swarmId, Optional.empty());
+    }
+
+    /** The swarm's tasks in {@code state} (all when empty), oldest first. */
+    public List<Task> tasks(String swarmId, Optional<TaskState> state) {
+        return store.read(tx -> {
+            tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
+            return tx.tasks(swarmId, state).stream().map(TaskRow::toTask).toList();
+        });
+    }
+
+    public Task task(String swarmId, String taskId) {
+        return store.read(tx -> {
+            tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
+            return tx.task(swarmId, taskId).orElseThrow(() -> NotFound.task(swarmId, taskId)).toTask();
+        });
+    }
+
+    /** Up to {@code limit} ready tasks of the swarm, highest priority first, then oldest. */
+    public List<Task> ready(String swarmId, int limit) {
+        return store.read(tx -> {
+            tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
+            List<Task> ready = new ArrayList<>();
+            QueuePosition after = null;
+            while (ready.size() < limit) {
+                List<TaskRow> page = tx.readyQueue(swarmId, false, after, Math.min(1000, limit - ready.size()));
+                page.forEach(t -> ready.add(t.toTask()));
+                if (page.isEmpty() || page.size() < Math.min(1000, limit - ready.size() + page.size())) {
+                    break;
+                }
+                after = QueuePosition.of(page.get(page.size() - 1));
+            }
+            return ready;
+        });
+    }
+
+    // --- work ---
+
+    /**
+     * Hands {@code agent} the highest-priority ready task it may take (of {@code swarmId}, or of any
+     * running swarm when null): the task is {@code in_progress} for it on return. Empty when
+     * nothing fits now; this call does not wait.
+     */
+    public Optional<Task> claim(AgentProfile agent, String swarmId) {
+        Optional<Task> task = store.write(tx -> scheduler.claim(tx, agent, swarmId, now())).map(TaskRow::toTask);
+        task.ifPresent(t -> log.debug("swarm {}: task {} started by {} (attempt {})", t.swarmId(), t.id(),
+                agent.id(), t.attempt()));
+        return task;
+    }
+
+    /** Starts the named task for {@code agent}; {@link Conflict} with the reason when it may not. */
+    public Task start(String swarmId, String taskId, AgentProfile agent) {
+        Task task = store.write(tx -> scheduler.start(tx, swarmId, taskId, agent, now())).toTask();
+        log.debug("swarm {}: task {} started by {} (attempt {})", swarmId, taskId, agent.id(), task.attempt());
+        return task;
+    }
+
+    /** Whether the task may start now (for {@code agent}, or for any agent when null), and why not. */
+    public Readiness readiness(String swarmId, String taskId, AgentProfile agent) {
+        return store.read(tx -> scheduler.readiness(tx, swarmId, taskId, agent, now()));
+    }
+
+    public Task complete(String swarmId, String taskId, String agentId, String result) {
+        Task task = store.write(tx -> scheduler.complete(tx, swarmId, taskId, agentId, result, now())).toTask();
+        log.debug("swarm {}: task {} completed by {}", swarmId, taskId, agentId);
+        return task;
+    }
+
+    /**
+     * Fails the current attempt. With attempts left and {@code retryable}, the task comes back
+     * after its backoff; otherwise it fails and blocks every task that depends on it.
+     */
+    public Task fail(String swarmId, String taskId, String agentId, String error, boolean retryable) {
+        Task task = store.write(tx -> scheduler.fail(tx, swarmId, taskId, agentId, error, retryable, now()))
+                .toTask();
+        if (task.status() == TaskState.FAILED) {
+            log.info("swarm {}: task {} failed for good (attempt {}): {}", swarmId, taskId, task.attempt(), error);
+        } else {
+            log.debug("swarm {}: task {} attempt {} failed, retry after {}: {}", swarmId, taskId, task.attempt(),
+                    task.notBefore(), error);
+        }
+        return task;
+    }
+
+    /** A failed task (or a blocked task's failed roots) back to pending with fresh attempts. */
+    public Task retry(String swarmId, String taskId) {
+        Task task = store.write(tx -> scheduler.retry(tx, swarmId, taskId, now())).toTask();
+        log.info("swarm {}: task {} retried", swarmId, taskId);
+        return task;
+    }
+
+    /** Seed-shaped progress, read from counters: the same cost for any swarm size. */
+    public Progress progress(String swarmId) {
+        SwarmRow swarm = store.read(tx -> tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId)));
+        var c = swarm.counters();
+        double percent = c.total() == 0 ? 0
+                : c.completed() == c.total() ? 100
+                : Math.round(c.weightCompleted() / c.weightTotal() * 1000) / 10.0;
+        return new Progress(swarmId, swarm.status(), percent, c.completed(), c.inProgress(), c.pending() + c.ready(),
+                c.failed(), c.blocked(), c.cancelled(), c.total(), c.ready(), false,
+                new Progress.ConflictStats(0, List.of(), c.failed()));
+    }
+
+    /** A swarm's events after {@code afterSeq} (0: from the first), at most {@code limit}. */
+    public List<Event> events(String swarmId, long afterSeq, int limit) {
+        return store.read(tx -> {
+            tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
+            return tx.events(swarmId, afterSeq, limit);
+        });
+    }
+
+    /** Fails attempts past their timeout and readies tasks whose backoff passed; returns how many changed. */
+    public int sweep() {
+        return store.write(tx -> scheduler.sweep(tx, now()));
+    }
+
+    private void sweepQuietly() {
+        try {
+            int changed = sweep();
+            if (changed > 0) {
+                log.debug("sweep changed {} tasks", changed);
+            }
+        } catch (RuntimeException e) {
+            log.warn("sweep failed; will try again", e);
+        }
+    }
+
+    private static String newSwarmId() {
+        char[] id = new char[14];
+        for (int i = 0; i < id.length; i++) {
+            id[i] = ID_CHARS[IDS.nextInt(ID_CHARS.length)];
+        }
+        return "sw_" + new String(id);
+    }
+
+    /** Stops the background sweep, then closes the store (queued writes finish first). */
+    @Override
+    public void close() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+            try {
+                sweeper.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        store.close();
+    }
+}

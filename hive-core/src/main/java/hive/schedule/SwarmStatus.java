@@ -1,0 +1,28 @@
+package hive.schedule;
+
+import java.util.Locale;
+
+/**
+ * The state of a swarm, derived from its task counters and its pause and cancel flags:
+ * {@code completed} when every task completed; {@code failed} when nothing more can run and some
+ * task failed or is blocked; {@code cancelled} once cancelled; else {@code paused} or {@code running}.
+ */
+public enum SwarmStatus {
+    RUNNING,
+    PAUSED,
+    COMPLETED,
+    FAILED,
+    CANCELLED;
+
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static SwarmStatus ofWire(String wire) {
+        return valueOf(wire.toUpperCase(Locale.ROOT));
+    }
+
+    public boolean isFinished() {
+        return this == COMPLETED || this == FAILED || this == CANCELLED;
+    }
+}

@@ -1,0 +1,37 @@
+package hive.store;
+
+import hive.events.Event;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The durable truth of HiveMind. Every write is one operation run in a transaction together with
+ * other operations queued at the same moment (group commit): the caller returns once the batch
+ * that holds its operation has committed. An operation that throws is rolled back alone and its
+ * exception is rethrown to its caller; the others of the batch commit.
+ *
+ * <p>Implementations: SQLite (embedded, one process) and, later, PostgreSQL (several nodes).
+ * Thread-safe.
+ */
+public interface Store extends AutoCloseable {
+
+    /**
+     * Runs {@code operation} in a write transaction and returns its result once committed.
+     * The operation may run on another thread and must not keep the {@link StoreTx} it is given.
+     */
+    <T> T write(Function<StoreTx, T> operation);
+
+    /** Runs {@code query} against a consistent, committed snapshot. */
+    <T> T read(Function<StoreReader, T> query);
+
+    /**
+     * Called after every commit with the events it appended, in commit order, on the writer's
+     * thread: listeners must return quickly (wake waiters, hand off to a queue).
+     */
+    void onCommit(Consumer<List<Event>> listener);
+
+    /** Finishes queued writes, then closes connections. */
+    @Override
+    void close();
+}

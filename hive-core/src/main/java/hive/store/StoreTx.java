@@ -1,0 +1,55 @@
+package hive.store;
+
+import hive.events.Event;
+import hive.schedule.TaskState;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the engine may do inside one store write: read its own view and change rows. Nothing is
+ * visible to others before the operation's batch commits. The engine decides; the store only
+ * reads and writes, and holds no state that another server node would need.
+ */
+public interface StoreTx extends StoreReader {
+
+    void insertSwarm(SwarmRow swarm);
+
+    void updateSwarmFlags(String swarmId, boolean paused, boolean cancelled);
+
+    /**
+     * Adds {@code delta} to the swarm's counters and reserves the next {@code events} numbers of its
+     * event log, in one write; returns the swarm as it is now ({@link SwarmRow#lastEventSeq()} is
+     * the last number reserved). This serializes writers of the same swarm until commit, so event
+     * numbers are given out in commit order, without gaps.
+     */
+    SwarmRow advanceSwarm(String swarmId, Counters delta, int events);
+
+    /**
+     * Inserts new tasks (their {@code pk} is ignored) and returns them with the keys the store gave
+     * them, in the same order; later inserts get larger keys.
+     */
+    List<TaskRow> insertTasks(List<TaskRow> tasks);
+
+    /** Records dependency edges: {@code edges[i] = {taskPk, dependencyPk}}. */
+    void insertDependencies(List<long[]> edges);
+
+    /** Writes the mutable part of a task (state, attempt, agent, result, error, times...). */
+    void updateTask(TaskRow task);
+
+    /**
+     * Records that a task completed: every direct dependent has one fewer dependency to wait for,
+     * and those of them that were {@code pending} with none left (and no backoff) become
+     * {@code ready}. Returns those, oldest first.
+     */
+    List<TaskRow> completeDependency(long taskPk);
+
+    /**
+     * Cancels every task of the swarm that is pending, ready, in progress or blocked; returns how
+     * many of each state were cancelled.
+     */
+    Map<TaskState, Integer> cancelUnfinished(String swarmId, Instant at);
+
+    /** Appends events whose numbers were reserved with {@link #advanceSwarm}. */
+    void insertEvents(List<Event> events);
+}

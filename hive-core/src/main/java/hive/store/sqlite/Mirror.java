@@ -1,0 +1,569 @@
+package hive.store.sqlite;
+
+import hive.events.Event;
+import hive.schedule.TaskState;
+import hive.store.Counters;
+import hive.store.StoreTx;
+import hive.store.SwarmRow;
+import hive.store.TaskRow;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The SQLite writer's working copy of the store, with the indexes the scheduler needs (ready
+ * queues by priority then age, retry and deadline timelines, dependency lists, tasks per agent)
+ * kept in memory. Operations of a batch run against it; {@link #flush} then writes every row they
+ * changed, and every event they appended, in the batch's one SQLite transaction. An operation or a
+ * batch that fails is undone from an undo log, so the copy always equals what SQLite holds once
+ * the writer is between batches.
+ *
+ * <p>It is a cache that can be rebuilt: {@link #load} reads it from the file at start. It is only
+ * valid while this process is the file's one writer, which {@link SqliteStore} ensures with a
+ * lock file. Used by the writer's thread only.
+ */
+final class Mirror implements StoreTx {
+
+    /** Ready queue order: highest priority first, then oldest (smallest key). */
+    record QueueKey(int priority, long pk) implements Comparable<QueueKey> {
+        private static final Comparator<QueueKey> ORDER =
+                Comparator.comparingInt((QueueKey k) -> -k.priority).thenComparingLong(k -> k.pk);
+
+        @Override
+        public int compareTo(QueueKey other) {
+            return ORDER.compare(this, other);
+        }
+    }
+
+    /** A place on a timeline (retry backoffs, deadlines). */
+    record TimeKey(long at, long pk) implements Comparable<TimeKey> {
+        private static final Comparator<TimeKey> ORDER =
+                Comparator.comparingLong(TimeKey::at).thenComparingLong(TimeKey::pk);
+
+        @Override
+        public int compareTo(TimeKey other) {
+            return ORDER.compare(this, other);
+        }
+    }
+
+    private sealed interface Undo permits TaskUndo, SwarmUndo, EdgeUndo {
+    }
+
+    private record TaskUndo(long pk, TaskRow old) implements Undo {
+    }
+
+    private record SwarmUndo(String id, SwarmRow old) implements Undo {
+    }
+
+    private record EdgeUndo(long task, long dep) implements Undo {
+    }
+
+    /** A point to undo to: sizes of the undo log and of the batch's event and edge lists. */
+    record Mark(int undo, int events, int edges) {
+    }
+
+    // --- the copy and its indexes ---
+    private final Map<String, SwarmRow> swarms = new LinkedHashMap<>();
+    private final Map<Long, TaskRow> tasks = new HashMap<>();
+    private final Map<String, Map<String, Long>> taskIds = new HashMap<>();
+    private final Map<String, List<Long>> swarmTasks = new HashMap<>();
+    private final Map<Long, List<Long>> dependents = new HashMap<>();
+    private final Map<Long, List<Long>> dependencies = new HashMap<>();
+    private final Map<String, TreeSet<QueueKey>> readyBySwarm = new HashMap<>();
+    private final TreeSet<QueueKey> readyAll = new TreeSet<>();
+    private final TreeSet<TimeKey> retries = new TreeSet<>();
+    private final TreeSet<TimeKey> deadlines = new TreeSet<>();
+    private final Map<String, Integer> runningByAgent = new HashMap<>();
+    private long nextPk = 1;
+
+    // --- what the current batch changed ---
+    private final List<Undo> undo = new ArrayList<>();
+    private final Set<Long> dirtyTasks = new LinkedHashSet<>();
+    private final Set<Long> newTasks = new java.util.HashSet<>();
+    private final Set<String> dirtySwarms = new LinkedHashSet<>();
+    private final Set<String> newSwarms = new java.util.HashSet<>();
+    private final List<long[]> newEdges = new ArrayList<>();
+    private final List<Event> events = new ArrayList<>();
+    private long writes;
+
+    private final SqliteReader committed;
+
+    /** {@code committed} serves the one read the copy does not hold: the event log. */
+    Mirror(SqliteReader committed) {
+        this.committed = committed;
+    }
+
+    // --- loading ---
+
+    void load(Handle handle) {
+        handle.createQuery("SELECT " + SqliteRows.SWARM_COLUMNS + " FROM swarms ORDER BY created_at, id")
+                .map(SqliteRows.SWARM).forEach(s -> swarms.put(s.id(), s));
+        handle.createQuery("SELECT " + SqliteRows.TASK_COLUMNS + " FROM tasks ORDER BY pk")
+                .map(SqliteRows.TASK).forEach(t -> {
+                    tasks.put(t.pk(), t);
+                    taskIds.computeIfAbsent(t.swarmId(), k -> new HashMap<>()).put(t.id(), t.pk());
+                    swarmTasks.computeIfAbsent(t.swarmId(), k -> new ArrayList<>()).add(t.pk());
+                    index(t);
+                    nextPk = Math.max(nextPk, t.pk() + 1);
+                });
+        handle.createQuery("SELECT task_pk, dep_pk FROM task_deps ORDER BY task_pk, dep_pk")
+                .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)})
+                .forEach(e -> addEdge(e[0], e[1]));
+    }
+
+    int taskCount() {
+        return tasks.size();
+    }
+
+    // --- batches ---
+
+    Mark mark() {
+        return new Mark(undo.size(), events.size(), newEdges.size());
+    }
+
+    /** Puts back everything changed since {@code mark}, newest first. */
+    void undoTo(Mark mark) {
+        for (int i = undo.size() - 1; i >= mark.undo(); i--) {
+            switch (undo.remove(i)) {
+                case TaskUndo u -> restoreTask(u.pk(), u.old());
+                case SwarmUndo u -> {
+                    if (u.old() == null) {
+                        swarms.remove(u.id());
+                    } else {
+                        swarms.put(u.id(), u.old());
+                    }
+                }
+                case EdgeUndo u -> {
+                    removeLast(dependents.get(u.dep()), u.task());
+                    removeLast(dependencies.get(u.task()), u.dep());
+                }
+            }
+        }
+        events.subList(mark.events(), events.size()).clear();
+        newEdges.subList(mark.edges(), newEdges.size()).clear();
+    }
+
+    void undoBatch() {
+        undoTo(new Mark(0, 0, 0));
+        forgetBatch();
+    }
+
+    long writes() {
+        return writes;
+    }
+
+    int eventCount() {
+        return events.size();
+    }
+
+    void truncateEvents(int count) {
+        events.subList(count, events.size()).clear();
+    }
+
+    List<Event> takeEvents() {
+        List<Event> taken = List.copyOf(events);
+        events.clear();
+        return taken;
+    }
+
+    /**
+     * Writes what the batch changed: new swarms and tasks, changed rows, dependency edges, events.
+     * Runs inside the batch's SQLite transaction; the caller commits.
+     */
+    void flush(SqliteWrites sql) {
+        List<SwarmRow> insertedSwarms = new ArrayList<>();
+        List<SwarmRow> changedSwarms = new ArrayList<>();
+        for (String id : dirtySwarms) {
+            SwarmRow s = swarms.get(id);
+            if (s != null) {
+                (newSwarms.contains(id) ? insertedSwarms : changedSwarms).add(s);
+            }
+        }
+        List<TaskRow> insertedTasks = new ArrayList<>();
+        List<TaskRow> changedTasks = new ArrayList<>();
+        for (long pk : dirtyTasks) {
+            TaskRow t = tasks.get(pk);
+            if (t != null) {
+                (newTasks.contains(pk) ? insertedTasks : changedTasks).add(t);
+            }
+        }
+        sql.insertSwarms(insertedSwarms);
+        sql.updateSwarms(changedSwarms);
+        sql.insertTasks(insertedTasks);
+        sql.updateTasks(changedTasks);
+        sql.insertDependencies(newEdges);
+        sql.insertEvents(events);
+    }
+
+    /** The batch committed (or was undone): start the next one with a clean slate. */
+    void forgetBatch() {
+        undo.clear();
+        dirtyTasks.clear();
+        newTasks.clear();
+        dirtySwarms.clear();
+        newSwarms.clear();
+        newEdges.clear();
+    }
+
+    // --- index upkeep ---
+
+    private void index(TaskRow t) {
+        switch (t.state()) {
+            case READY -> {
+                QueueKey key = new QueueKey(t.priority(), t.pk());
+                readyBySwarm.computeIfAbsent(t.swarmId(), k -> new TreeSet<>()).add(key);
+                readyAll.add(key);
+            }
+            case PENDING -> {
+                if (t.notBefore() != null) {
+                    retries.add(new TimeKey(t.notBefore().toEpochMilli(), t.pk()));
+                }
+            }
+            case IN_PROGRESS -> {
+                if (t.deadline() != null) {
+                    deadlines.add(new TimeKey(t.deadline().toEpochMilli(), t.pk()));
+                }
+                runningByAgent.merge(t.assignedAgent(), 1, Integer::sum);
+            }
+            default -> {
+                // finished and blocked tasks are found through their swarm only
+            }
+        }
+    }
+
+    private void unindex(TaskRow t) {
+        switch (t.state()) {
+            case READY -> {
+                QueueKey key = new QueueKey(t.priority(), t.pk());
+                TreeSet<QueueKey> queue = readyBySwarm.get(t.swarmId());
+                if (queue != null) {
+                    queue.remove(key);
+                }
+                readyAll.remove(key);
+            }
+            case PENDING -> {
+                if (t.notBefore() != null) {
+                    retries.remove(new TimeKey(t.notBefore().toEpochMilli(), t.pk()));
+                }
+            }
+            case IN_PROGRESS -> {
+                if (t.deadline() != null) {
+                    deadlines.remove(new TimeKey(t.deadline().toEpochMilli(), t.pk()));
+                }
+                runningByAgent.computeIfPresent(t.assignedAgent(), (k, n) -> n == 1 ? null : n - 1);
+            }
+            default -> {
+                // not indexed
+            }
+        }
+    }
+
+    private void put(TaskRow row) {
+        TaskRow old = tasks.put(row.pk(), row);
+        if (old == null) {
+            throw new IllegalStateException("no task with key " + row.pk());
+        }
+        unindex(old);
+        index(row);
+        undo.add(new TaskUndo(row.pk(), old));
+        writes++;
+        // The count of open dependencies is derived when read, not stored: a change of it alone
+        // leaves the row in the file as it is.
+        if (!row.equals(old.with(old.state(), row.remainingDeps(), old.attempt(), old.assignedAgent(), old.result(),
+                old.error(), old.blockedBy(), old.notBefore(), old.deadline(), old.startedAt(), old.finishedAt()))) {
+            dirtyTasks.add(row.pk());
+        }
+    }
+
+    private void restoreTask(long pk, TaskRow old) {
+        TaskRow current = tasks.remove(pk);
+        if (current != null) {
+            unindex(current);
+        }
+        if (old != null) {
+            tasks.put(pk, old);
+            index(old);
+        } else if (current != null) {
+            taskIds.get(current.swarmId()).remove(current.id());
+            removeLast(swarmTasks.get(current.swarmId()), pk);
+        }
+    }
+
+    private void putSwarm(SwarmRow row, SwarmRow old) {
+        swarms.put(row.id(), row);
+        undo.add(new SwarmUndo(row.id(), old));
+        dirtySwarms.add(row.id());
+        writes++;
+    }
+
+    private void addEdge(long task, long dep) {
+        dependents.computeIfAbsent(dep, k -> new ArrayList<>(2)).add(task);
+        dependencies.computeIfAbsent(task, k -> new ArrayList<>(3)).add(dep);
+    }
+
+    private static void removeLast(List<Long> list, long value) {
+        if (list != null) {
+            list.remove(list.lastIndexOf(value));
+        }
+    }
+
+    private SwarmRow requireSwarm(String swarmId) {
+        SwarmRow row = swarms.get(swarmId);
+        if (row == null) {
+            throw new IllegalStateException("no swarm " + swarmId);
+        }
+        return row;
+    }
+
+    // --- StoreTx: swarms ---
+
+    @Override
+    public void insertSwarm(SwarmRow swarm) {
+        if (swarms.containsKey(swarm.id())) {
+            throw new IllegalStateException("swarm " + swarm.id() + " exists already");
+        }
+        putSwarm(swarm, null);
+        newSwarms.add(swarm.id());
+    }
+
+    @Override
+    public Optional<SwarmRow> swarm(String swarmId) {
+        return Optional.ofNullable(swarms.get(swarmId));
+    }
+
+    @Override
+    public List<SwarmRow> swarms() {
+        return List.copyOf(swarms.values());
+    }
+
+    @Override
+    public void updateSwarmFlags(String swarmId, boolean paused, boolean cancelled) {
+        SwarmRow s = requireSwarm(swarmId);
+        putSwarm(new SwarmRow(s.id(), s.name(), s.goal(), s.workspace(), s.defaults(), s.createdAt(), paused,
+                cancelled, s.counters(), s.lastEventSeq()), s);
+    }
+
+    @Override
+    public SwarmRow advanceSwarm(String swarmId, Counters delta, int eventCount) {
+        SwarmRow s = requireSwarm(swarmId);
+        SwarmRow next = new SwarmRow(s.id(), s.name(), s.goal(), s.workspace(), s.defaults(), s.createdAt(),
+                s.paused(), s.cancelled(), s.counters().plus(delta), s.lastEventSeq() + eventCount);
+        putSwarm(next, s);
+        return next;
+    }
+
+    // --- StoreTx: tasks ---
+
+    @Override
+    public List<TaskRow> insertTasks(List<TaskRow> rows) {
+        List<TaskRow> inserted = new ArrayList<>(rows.size());
+        for (TaskRow t : rows) {
+            long pk = nextPk++;
+            TaskRow row = new TaskRow(pk, t.swarmId(), t.id(), t.title(), t.description(), t.role(), t.agent(),
+                    t.priority(), t.weight(), t.dependsOn(), t.files(), t.run(), t.maxAttempts(), t.timeoutS(),
+                    t.backoffS(), t.state(), t.remainingDeps(), t.attempt(), t.assignedAgent(), t.result(), t.error(),
+                    t.blockedBy(), t.notBefore(), t.deadline(), t.createdAt(), t.startedAt(), t.finishedAt());
+            Map<String, Long> ids = taskIds.computeIfAbsent(row.swarmId(), k -> new HashMap<>());
+            if (ids.putIfAbsent(row.id(), pk) != null) {
+                throw new IllegalStateException("task " + row.id() + " exists already in " + row.swarmId());
+            }
+            tasks.put(pk, row);
+            swarmTasks.computeIfAbsent(row.swarmId(), k -> new ArrayList<>()).add(pk);
+            index(row);
+            undo.add(new TaskUndo(pk, null));
+            dirtyTasks.add(pk);
+            newTasks.add(pk);
+            writes++;
+            inserted.add(row);
+        }
+        return inserted;
+    }
+
+    @Override
+    public void insertDependencies(List<long[]> edges) {
+        for (long[] e : edges) {
+            addEdge(e[0], e[1]);
+            undo.add(new EdgeUndo(e[0], e[1]));
+            newEdges.add(e);
+            writes++;
+        }
+    }
+
+    @Override
+    public Optional<TaskRow> task(String swarmId, String taskId) {
+        Map<String, Long> ids = taskIds.get(swarmId);
+        Long pk = ids == null ? null : ids.get(taskId);
+        return pk == null ? Optional.empty() : Optional.of(tasks.get(pk));
+    }
+
+    @Override
+    public Map<String, TaskRow> tasks(String swarmId, Collection<String> ids) {
+        Map<String, TaskRow> found = new LinkedHashMap<>();
+        for (String id : ids) {
+            task(swarmId, id).ifPresent(t -> found.put(id, t));
+        }
+        return found;
+    }
+
+    @Override
+    public List<TaskRow> tasks(String swarmId, Optional<TaskState> state) {
+        List<TaskRow> list = new ArrayList<>();
+        for (long pk : swarmTasks.getOrDefault(swarmId, List.of())) {
+            TaskRow t = tasks.get(pk);
+            if (state.isEmpty() || t.state() == state.get()) {
+                list.add(t);
+            }
+        }
+        return list;
+    }
+
+    @Override
+    public void updateTask(TaskRow task) {
+        put(task);
+    }
+
+    @Override
+    public List<TaskRow> dependents(long taskPk) {
+        return rows(dependents.get(taskPk));
+    }
+
+    @Override
+    public List<TaskRow> dependencies(long taskPk) {
+        return rows(dependencies.get(taskPk));
+    }
+
+    private List<TaskRow> rows(List<Long> pks) {
+        if (pks == null) {
+            return List.of();
+        }
+        List<TaskRow> rows = new ArrayList<>(pks.size());
+        for (long pk : pks) {
+            rows.add(tasks.get(pk));
+        }
+        return rows;
+    }
+
+    @Override
+    public List<TaskRow> completeDependency(long taskPk) {
+        List<TaskRow> ready = new ArrayList<>();
+        for (TaskRow t : dependents(taskPk)) {
+            int remaining = t.remainingDeps() - 1;
+            boolean nowReady = remaining == 0 && t.state() == TaskState.PENDING && t.notBefore() == null;
+            TaskRow next = t.with(nowReady ? TaskState.READY : t.state(), remaining, t.attempt(), t.assignedAgent(),
+                    t.result(), t.error(), t.blockedBy(), t.notBefore(), t.deadline(), t.startedAt(), t.finishedAt());
+            put(next);
+            if (nowReady) {
+                ready.add(next);
+            }
+        }
+        ready.sort(Comparator.comparingLong(TaskRow::pk));
+        return ready;
+    }
+
+    @Override
+    public List<TaskRow> readyQueue(String swarmId, boolean runnableOnly, QueuePosition after, int limit) {
+        NavigableSet<QueueKey> queue = swarmId == null ? readyAll : readyBySwarm.get(swarmId);
+        if (queue == null) {
+            return List.of();
+        }
+        if (swarmId != null && runnableOnly && !runnable(swarmId)) {
+            return List.of();
+        }
+        if (after != null) {
+            queue = queue.tailSet(new QueueKey(after.priority(), after.pk()), false);
+        }
+        List<TaskRow> page = new ArrayList<>(Math.min(limit, 64));
+        for (QueueKey key : queue) {
+            TaskRow t = tasks.get(key.pk());
+            if (swarmId == null && runnableOnly && !runnable(t.swarmId())) {
+                continue;
+            }
+            page.add(t);
+            if (page.size() == limit) {
+                break;
+            }
+        }
+        return page;
+    }
+
+    private boolean runnable(String swarmId) {
+        SwarmRow s = swarms.get(swarmId);
+        return s != null && !s.paused() && !s.cancelled();
+    }
+
+    @Override
+    public List<TaskRow> dueRetries(Instant now, int limit) {
+        return firstOnTimeline(retries, now, limit);
+    }
+
+    @Override
+    public List<TaskRow> overdue(Instant now, int limit) {
+        return firstOnTimeline(deadlines, now, limit);
+    }
+
+    private List<TaskRow> firstOnTimeline(TreeSet<TimeKey> timeline, Instant now, int limit) {
+        List<TaskRow> due = new ArrayList<>();
+        for (TimeKey key : timeline.headSet(new TimeKey(now.toEpochMilli(), Long.MAX_VALUE), true)) {
+            due.add(tasks.get(key.pk()));
+            if (due.size() == limit) {
+                break;
+            }
+        }
+        return due;
+    }
+
+    @Override
+    public int inProgressCount(String agentId) {
+        return runningByAgent.getOrDefault(agentId, 0);
+    }
+
+    @Override
+    public Map<TaskState, Integer> cancelUnfinished(String swarmId, Instant at) {
+        Map<TaskState, Integer> cancelled = new EnumMap<>(TaskState.class);
+        for (long pk : swarmTasks.getOrDefault(swarmId, List.of())) {
+            TaskRow t = tasks.get(pk);
+            switch (t.state()) {
+                case PENDING, READY, IN_PROGRESS, BLOCKED -> {
+                    put(t.with(TaskState.CANCELLED, t.remainingDeps(), t.attempt(), t.assignedAgent(), t.result(),
+                            t.error(), t.blockedBy(), null, null, t.startedAt(), at));
+                    cancelled.merge(t.state(), 1, Integer::sum);
+                }
+                default -> {
+                    // completed and failed tasks keep their outcome
+                }
+            }
+        }
+        return cancelled;
+    }
+
+    // --- StoreTx: events ---
+
+    @Override
+    public void insertEvents(List<Event> appended) {
+        events.addAll(appended);
+        writes++;
+    }
+
+    @Override
+    public List<Event> events(String swarmId, long afterSeq, int limit) {
+        List<Event> found = new ArrayList<>(committed.events(swarmId, afterSeq, limit));
+        for (Event e : events) {
+            if (found.size() < limit && e.swarmId().equals(swarmId) && e.seq() > afterSeq) {
+                found.add(e);
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,74 @@
+package hive.store.sqlite;
+
+import hive.schedule.TaskState;
+import hive.store.Counters;
+import hive.store.StoreJson;
+import hive.store.SwarmRow;
+import hive.store.TaskRow;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.StatementContext;
+
+/** The column lists and row mappers of the SQLite schema. Times are epoch milliseconds. */
+final class SqliteRows {
+
+    /** The columns written when a task is inserted, in {@link #TASK_COLUMNS} order less remaining_deps. */
+    static final String TASK_INSERT_COLUMNS = "pk, swarm_id, id, title, description, role, agent, priority,"
+            + " weight, depends_on, files, run, max_attempts, timeout_ms, backoff_ms, state, attempt,"
+            + " assigned_agent, result, error, blocked_by, not_before, deadline, created_at, started_at, finished_at";
+
+    /**
+     * The columns a task is read with, from {@code tasks} (not aliased). The count of dependencies
+     * not yet completed is derived from {@code task_deps}, three index lookups for a typical task.
+     */
+    static final String TASK_COLUMNS = "pk, swarm_id, id, title, description, role, agent, priority, weight,"
+            + " depends_on, files, run, max_attempts, timeout_ms, backoff_ms, state,"
+            + " (SELECT count(*) FROM task_deps d JOIN tasks p ON p.pk = d.dep_pk"
+            + " WHERE d.task_pk = tasks.pk AND p.state <> 'completed'), attempt,"
+            + " assigned_agent, result, error, blocked_by, not_before, deadline, created_at, started_at, finished_at";
+
+    static final String SWARM_COLUMNS = "id, name, goal, workspace, defaults, created_at, paused, cancelled,"
+            + " n_pending, n_ready, n_in_progress, n_completed, n_failed, n_blocked, n_cancelled, weight_total,"
+            + " weight_completed, event_seq";
+
+    static final RowMapper<TaskRow> TASK = SqliteRows::mapTask;
+    static final RowMapper<SwarmRow> SWARM = SqliteRows::mapSwarm;
+
+    private SqliteRows() {
+    }
+
+    private static TaskRow mapTask(ResultSet rs, StatementContext ctx) throws SQLException {
+        String blockedBy = rs.getString(22);
+        return new TaskRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getString(6), rs.getString(7), rs.getInt(8), rs.getDouble(9), StoreJson.strings(rs.getString(10)),
+                StoreJson.strings(rs.getString(11)), rs.getString(12), rs.getInt(13), rs.getLong(14) / 1000.0,
+                rs.getLong(15) / 1000.0, TaskState.ofWire(rs.getString(16)), rs.getInt(17), rs.getInt(18),
+                rs.getString(19), rs.getString(20), rs.getString(21),
+                blockedBy == null ? List.of() : StoreJson.strings(blockedBy), instant(rs, 23), instant(rs, 24),
+                instant(rs, 25), instant(rs, 26), instant(rs, 27));
+    }
+
+    private static SwarmRow mapSwarm(ResultSet rs, StatementContext ctx) throws SQLException {
+        Counters counters = new Counters(rs.getInt(9), rs.getInt(10), rs.getInt(11), rs.getInt(12), rs.getInt(13),
+                rs.getInt(14), rs.getInt(15), rs.getDouble(16), rs.getDouble(17));
+        return new SwarmRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                StoreJson.defaults(rs.getString(5)), Instant.ofEpochMilli(rs.getLong(6)), rs.getInt(7) != 0,
+                rs.getInt(8) != 0, counters, rs.getLong(18));
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(value);
+    }
+
+    static Long millis(Instant instant) {
+        return instant == null ? null : instant.toEpochMilli();
+    }
+
+    static long secondsToMillis(double seconds) {
+        return Math.round(seconds * 1000);
+    }
+}
