@@ -15,7 +15,7 @@ import hive.schedule.Task;
 import hive.schedule.TaskState;
 import hive.store.Durability;
 import hive.store.Store;
-import hive.store.StoreReader.QueuePosition;
+import hive.store.StoreTx.QueuePosition;
 import hive.store.SwarmRow;
 import hive.store.TaskRow;
 import hive.store.sqlite.SqliteStore;
@@ -84,7 +84,12 @@ public final class Hive implements AutoCloseable {
 
     /** HiveMind on a SQLite file, on the system clock, sweeping every second. */
     public static Hive sqlite(Path file) {
-        return open(SqliteStore.open(file, Durability.NORMAL), InstantSource.system(), new SecureRandom(),
+        return sqlite(file, Durability.NORMAL);
+    }
+
+    /** HiveMind on a SQLite file with the given durability, on the system clock, sweeping every second. */
+    public static Hive sqlite(Path file, Durability durability) {
+        return open(SqliteStore.open(file, durability), InstantSource.system(), new SecureRandom(),
                 Duration.ofSeconds(1));
     }
 
@@ -178,9 +183,12 @@ public final class Hive implements AutoCloseable {
         });
     }
 
-    /** Up to {@code limit} ready tasks of the swarm, highest priority first, then oldest. */
+    /**
+     * Up to {@code limit} ready tasks of the swarm, highest priority first, then oldest. Read in the
+     * writer's order (the ready queue is the writer's index); it changes nothing.
+     */
     public List<Task> ready(String swarmId, int limit) {
-        return store.read(tx -> {
+        return store.write(tx -> {
             tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
             List<Task> ready = new ArrayList<>();
             QueuePosition after = null;
@@ -217,9 +225,12 @@ public final class Hive implements AutoCloseable {
         return task;
     }
 
-    /** Whether the task may start now (for {@code agent}, or for any agent when null), and why not. */
+    /**
+     * Whether the task may start now (for {@code agent}, or for any agent when null), and why not.
+     * Decided in the writer's order, by the rules a claim or start would apply; it changes nothing.
+     */
     public Readiness readiness(String swarmId, String taskId, AgentProfile agent) {
-        return store.read(tx -> scheduler.readiness(tx, swarmId, taskId, agent, now()));
+        return store.write(tx -> scheduler.readiness(tx, swarmId, taskId, agent, now()));
     }
 
     public Task complete(String swarmId, String taskId, String agentId, String result) {

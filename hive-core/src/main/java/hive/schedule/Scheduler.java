@@ -7,9 +7,8 @@ import hive.agents.AgentProfile;
 import hive.plan.Plan;
 import hive.plan.TaskSpec;
 import hive.store.Counters;
-import hive.store.StoreReader;
 import hive.store.StoreTx;
-import hive.store.StoreReader.QueuePosition;
+import hive.store.StoreTx.QueuePosition;
 import hive.store.SwarmRow;
 import hive.store.TaskRow;
 import java.time.Duration;
@@ -81,8 +80,52 @@ public final class Scheduler {
     }
 
     private List<TaskRow> insert(Transition op, String swarmId, List<TaskSpec> specs, Map<String, TaskRow> existing) {
-        // Blocking roots flow from existing failed/blocked dependencies through the new tasks, in
-        // dependency order (Kahn's algorithm over the new tasks, O(V + E)).
+        Map<String, Set<String>> roots = blockingRoots(specs, existing);
+        List<TaskRow> rows = new ArrayList<>(specs.size());
+        Counters delta = Counters.ZERO;
+        for (TaskSpec s : specs) {
+            int remaining = 0;
+            for (String dep : s.dependsOn()) {
+                TaskRow old = existing.get(dep);
+                if (old == null || old.state() != TaskState.COMPLETED) {
+                    remaining++;
+                }
+            }
+            List<String> blockedBy = List.copyOf(roots.getOrDefault(s.id(), Set.of()));
+            TaskState state = !blockedBy.isEmpty() ? TaskState.BLOCKED
+                    : remaining == 0 ? TaskState.READY : TaskState.PENDING;
+            rows.add(new TaskRow(0, swarmId, s.id(), s.title(), s.description(), s.role(), s.agent(), s.priority(),
+                    s.weight(), s.dependsOn(), s.files(), s.run(), s.maxAttempts(), s.timeoutS(), s.backoffS(),
+                    state, remaining, 0, null, null, null, blockedBy, null, null, op.now(), null, null));
+            delta = delta.plus(Counters.move(null, state, s.weight()));
+        }
+        List<TaskRow> inserted = op.tx().insertTasks(rows);
+        Map<String, Long> pks = new HashMap<>(2 * (existing.size() + inserted.size()));
+        existing.values().forEach(t -> pks.put(t.id(), t.pk()));
+        inserted.forEach(t -> pks.put(t.id(), t.pk()));
+        List<long[]> edges = new ArrayList<>(inserted.size() * 3);
+        for (TaskRow t : inserted) {
+            for (String dep : t.dependsOn()) {
+                edges.add(new long[] {t.pk(), pks.get(dep)});
+            }
+        }
+        op.tx().insertDependencies(edges);
+        op.counted(swarmId, delta);
+        return inserted;
+    }
+
+    /**
+     * The failed roots that block each new task: they flow from existing failed or blocked
+     * dependencies through the new tasks, in dependency order (Kahn's algorithm over the new
+     * tasks, O(V + E)). Empty, at no cost, when no existing dependency failed (always, for a new
+     * swarm).
+     */
+    private static Map<String, Set<String>> blockingRoots(List<TaskSpec> specs, Map<String, TaskRow> existing) {
+        boolean anyFailed = existing.values().stream()
+                .anyMatch(t -> t.state() == TaskState.FAILED || t.state() == TaskState.BLOCKED);
+        if (!anyFailed) {
+            return Map.of();
+        }
         Map<String, TaskSpec> byId = new LinkedHashMap<>();
         specs.forEach(s -> byId.put(s.id(), s));
         Map<String, Set<String>> roots = new HashMap<>();
@@ -102,37 +145,7 @@ public final class Scheduler {
             }
             roots.put(spec.id(), blockedBy);
         }
-        List<TaskRow> rows = new ArrayList<>(specs.size());
-        Counters delta = Counters.ZERO;
-        for (TaskSpec s : specs) {
-            int remaining = 0;
-            for (String dep : s.dependsOn()) {
-                TaskRow old = existing.get(dep);
-                if (old == null || old.state() != TaskState.COMPLETED) {
-                    remaining++;
-                }
-            }
-            List<String> blockedBy = List.copyOf(roots.get(s.id()));
-            TaskState state = !blockedBy.isEmpty() ? TaskState.BLOCKED
-                    : remaining == 0 ? TaskState.READY : TaskState.PENDING;
-            rows.add(new TaskRow(0, swarmId, s.id(), s.title(), s.description(), s.role(), s.agent(), s.priority(),
-                    s.weight(), s.dependsOn(), s.files(), s.run(), s.maxAttempts(), s.timeoutS(), s.backoffS(),
-                    state, remaining, 0, null, null, null, blockedBy, null, null, op.now(), null, null));
-            delta = delta.plus(Counters.move(null, state, s.weight()));
-        }
-        List<TaskRow> inserted = op.tx().insertTasks(rows);
-        Map<String, Long> pks = new HashMap<>();
-        existing.values().forEach(t -> pks.put(t.id(), t.pk()));
-        inserted.forEach(t -> pks.put(t.id(), t.pk()));
-        List<long[]> edges = new ArrayList<>();
-        for (TaskRow t : inserted) {
-            for (String dep : t.dependsOn()) {
-                edges.add(new long[] {t.pk(), pks.get(dep)});
-            }
-        }
-        op.tx().insertDependencies(edges);
-        op.counted(swarmId, delta);
-        return inserted;
+        return roots;
     }
 
     private static List<TaskSpec> topological(Map<String, TaskSpec> byId) {
@@ -233,14 +246,12 @@ public final class Scheduler {
      */
     public Optional<TaskRow> claim(StoreTx tx, AgentProfile agent, String swarmId, Instant now) {
         Transition op = new Transition(tx, now);
+        // A retry whose backoff has passed is ready now, whether or not the sweep has run yet: it
+        // competes for this claim by its priority and age like any other ready task.
+        promoteDueRetries(op);
         Optional<TaskRow> claimed = Optional.empty();
         if (tx.inProgressCount(agent.id()) < agent.maxTasks()) {
             claimed = firstTakeable(op, agent, swarmId);
-            // Retries whose backoff passed are made ready by the sweep; when the queue has nothing
-            // for this agent, do it now rather than make the agent wait for the next sweep.
-            if (claimed.isEmpty() && promoteDueRetries(op) > 0) {
-                claimed = firstTakeable(op, agent, swarmId);
-            }
         }
         if (claimed.isEmpty() && swarmId != null) {
             op.swarm(swarmId);
@@ -297,13 +308,13 @@ public final class Scheduler {
     }
 
     /** Whether {@code agent} (null: any agent) may start the task now, and why not. */
-    public Readiness readiness(StoreReader tx, String swarmId, String taskId, AgentProfile agent, Instant now) {
+    public Readiness readiness(StoreTx tx, String swarmId, String taskId, AgentProfile agent, Instant now) {
         SwarmRow swarm = tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
         TaskRow task = tx.task(swarmId, taskId).orElseThrow(() -> NotFound.task(swarmId, taskId));
         return readiness(tx, swarm, task, agent, now);
     }
 
-    private Readiness readiness(StoreReader tx, SwarmRow swarm, TaskRow task, AgentProfile agent, Instant now) {
+    private Readiness readiness(StoreTx tx, SwarmRow swarm, TaskRow task, AgentProfile agent, Instant now) {
         switch (task.state()) {
             case COMPLETED -> {
                 return Readiness.no("task '" + task.id() + "' is already completed");

@@ -14,8 +14,11 @@ public enum SwarmStatus {
     FAILED,
     CANCELLED;
 
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
+    /** The name used in the API: {@code running}. */
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     public static SwarmStatus ofWire(String wire) {

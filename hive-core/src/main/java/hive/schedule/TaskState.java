@@ -20,9 +20,11 @@ public enum TaskState {
     BLOCKED,
     CANCELLED;
 
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     /** The name used in the API and in the store: {@code in_progress}. */
     public String wire() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     public static TaskState ofWire(String wire) {

@@ -6,25 +6,30 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Group commit: one writer thread per store takes every operation queued at that moment (up to
- * {@code maxBatch}), runs them one after the other in a single transaction, commits once, and only
- * then completes their callers. Throughput grows with load
- * (one commit, and with strict durability one fsync, serves the whole batch) instead of
- * collapsing under lock contention.
+ * Pipelined group commit. One writer thread runs operations, one after the other, as they arrive,
+ * each inside a savepoint of its own (an operation that throws is undone alone and its exception
+ * goes to its caller). While the committer thread makes the previous batch durable, the writer
+ * keeps running new operations into the next batch; when the committer is free, the writer seals
+ * that batch and hands it over. So a batch holds every operation that arrived during one commit:
+ * throughput grows with load (one commit, and with strict durability one fsync, serves the whole
+ * batch) instead of collapsing under it.
  *
- * <p>An operation that throws is rolled back to its savepoint alone; its exception goes to its
- * caller and the rest of the batch commits. If the commit itself fails, every operation of the
- * batch fails with {@link StoreFailure}. Thread-safe; the session is touched by the writer thread
- * only.
+ * <p>An operation is acknowledged (its caller returns) only after the batch that holds it is
+ * durable. Operations may see the effects of the batch being committed; they are acknowledged
+ * after it. If a commit fails, its operations and those of the batch being built fail with
+ * {@link StoreFailure}, and the session is rebuilt from what is durable before anything else runs.
+ * Thread-safe.
  */
 public final class GroupCommitWriter implements AutoCloseable {
 
@@ -34,10 +39,18 @@ public final class GroupCommitWriter implements AutoCloseable {
     private final int maxBatch;
     private final BlockingQueue<Operation<?>> queue = new LinkedBlockingQueue<>();
     private final List<Consumer<List<Event>>> listeners = new CopyOnWriteArrayList<>();
-    private final Thread thread;
+    private final ConcurrentLinkedQueue<Sealed> handoff = new ConcurrentLinkedQueue<>();
+    private final Thread writer;
+    private final Thread committer;
     private final Object submitLock = new Object();
+
     /** Set once, under {@link #submitLock}: no operation is queued after it. */
     private volatile boolean closing;
+    /** True from a hand-over until the committer is done with it. */
+    private volatile boolean committing;
+    /** Set by the committer when a commit failed; cleared by the writer once it recovered. */
+    private volatile boolean broken;
+    private volatile boolean writerDone;
 
     public GroupCommitWriter(String name, WriterSession session, int maxBatch) {
         if (maxBatch < 1) {
@@ -45,16 +58,19 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
         this.session = session;
         this.maxBatch = maxBatch;
-        this.thread = Thread.ofPlatform().name(name).daemon(true).start(this::loop);
+        this.writer = Thread.ofPlatform().name(name).daemon(true).unstarted(this::writeLoop);
+        this.committer = Thread.ofPlatform().name(name + "-commit").daemon(true).unstarted(this::commitLoop);
+        writer.start();
+        committer.start();
     }
 
     public void onCommit(Consumer<List<Event>> listener) {
         listeners.add(listener);
     }
 
-    /** Queues {@code fn}, waits until its batch committed, returns its result or rethrows its exception. */
+    /** Queues {@code fn}, waits until it is durable, returns its result or rethrows its exception. */
     public <T> T submit(Function<StoreTx, T> fn) {
-        if (Thread.currentThread() == thread) {
+        if (Thread.currentThread() == writer || Thread.currentThread() == committer) {
             throw new IllegalStateException("a store operation may not submit another operation");
         }
         Operation<T> op = new Operation<>(fn);
@@ -64,6 +80,7 @@ public final class GroupCommitWriter implements AutoCloseable {
             }
             queue.add(op);
         }
+        LockSupport.unpark(writer);
         try {
             return op.future.join();
         } catch (CompletionException e) {
@@ -77,61 +94,110 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    private void loop() {
-        List<Operation<?>> batch = new ArrayList<>(maxBatch);
+    // --- the writer thread ---
+
+    private void writeLoop() {
+        List<Operation<?>> batch = new ArrayList<>();
         while (true) {
-            Operation<?> first;
-            try {
-                first = queue.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+            if (broken) {
+                batch = recover(batch);
             }
-            if (first == null) {
-                if (closing && queue.isEmpty()) {
-                    break;
-                }
+            if (!batch.isEmpty() && !committing && !broken) {
+                handOver(batch);
+                batch = new ArrayList<>();
                 continue;
             }
-            batch.add(first);
-            queue.drainTo(batch, maxBatch - 1);
-            runBatch(batch);
-            batch.clear();
+            if (batch.size() < maxBatch) {
+                Operation<?> op = queue.poll();
+                if (op != null) {
+                    run(op);
+                    batch.add(op);
+                    continue;
+                }
+            }
+            if (closing && queue.isEmpty() && batch.isEmpty() && !committing) {
+                break;
+            }
+            // Nothing to run, or a batch waiting for the committer: woken by a submit or the committer.
+            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(batch.isEmpty() ? 50 : 1));
         }
+        writerDone = true;
+        LockSupport.unpark(committer);
         failQueued();
     }
 
-    private void runBatch(List<Operation<?>> batch) {
-        List<Event> events;
+    private void run(Operation<?> op) {
+        session.savepoint();
         try {
-            session.begin();
-            if (!runOptimistically(batch)) {
-                // An operation failed half-way: undo the batch and run it again, each operation in a
-                // savepoint of its own. Operations are functions of the store's state, so the second
-                // run decides as the first did.
-                safeRollback();
-                session.takeEvents();
-                session.begin();
-                for (Operation<?> op : batch) {
-                    op.reset();
-                    runInSavepoint(op);
-                }
-            }
-            session.commit();
-            events = session.takeEvents();
+            op.run(session.tx());
+            session.releaseSavepoint();
         } catch (RuntimeException | Error e) {
-            log.error("store commit failed; {} operation(s) not applied", batch.size(), e);
-            safeRollback();
-            session.takeEvents();
+            session.rollbackToSavepoint();
+            op.error = e;
+        }
+    }
+
+    private void handOver(List<Operation<?>> batch) {
+        WriterSession.ChangeSet changes = session.seal();
+        committing = true;
+        handoff.add(new Sealed(batch, changes));
+        LockSupport.unpark(committer);
+    }
+
+    /** A commit failed: the batch being built rests on it, so it fails too; rebuild from the file. */
+    private List<Operation<?>> recover(List<Operation<?>> batch) {
+        StoreFailure failure = new StoreFailure("the store could not commit an earlier write this one built on", null);
+        for (Operation<?> op : batch) {
+            op.fail(failure);
+        }
+        session.seal();
+        try {
+            session.recover();
+            log.warn("recovered the store's working copy from disk after a failed commit");
+        } catch (RuntimeException e) {
+            log.error("could not recover the store after a failed commit; writes will keep failing", e);
+            return new ArrayList<>();
+        }
+        broken = false;
+        return new ArrayList<>();
+    }
+
+    // --- the committer thread ---
+
+    private void commitLoop() {
+        while (true) {
+            Sealed sealed = handoff.poll();
+            if (sealed == null) {
+                if (writerDone && handoff.isEmpty()) {
+                    return;
+                }
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(50));
+                continue;
+            }
+            commit(sealed);
+            committing = false;
+            LockSupport.unpark(writer);
+        }
+    }
+
+    private void commit(Sealed sealed) {
+        try {
+            if (!sealed.changes.isEmpty()) {
+                session.commit(sealed.changes);
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("store commit failed; {} operation(s) not applied", sealed.batch.size(), e);
             StoreFailure failure = new StoreFailure("the store could not commit: " + e.getMessage(), e);
-            for (Operation<?> op : batch) {
+            for (Operation<?> op : sealed.batch) {
                 op.fail(failure);
             }
+            broken = true;
             return;
         }
-        for (Operation<?> op : batch) {
+        for (Operation<?> op : sealed.batch) {
             op.finish();
         }
+        List<Event> events = sealed.changes.events();
         if (!events.isEmpty()) {
             for (Consumer<List<Event>> listener : listeners) {
                 try {
@@ -143,47 +209,6 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs the batch without savepoints (they cost two statements per operation). An operation
-     * that throws before writing anything (the usual refusal: not found, not allowed) needs no
-     * undo. Returns false when one threw after writing: the batch must be run again.
-     */
-    private boolean runOptimistically(List<Operation<?>> batch) {
-        for (Operation<?> op : batch) {
-            long writes = session.writeCount();
-            try {
-                op.run(session.tx());
-            } catch (RuntimeException | Error e) {
-                if (session.writeCount() != writes) {
-                    return false;
-                }
-                op.error = e;
-            }
-        }
-        return true;
-    }
-
-    private void runInSavepoint(Operation<?> op) {
-        int events = session.eventCount();
-        session.savepoint();
-        try {
-            op.run(session.tx());
-            session.releaseSavepoint();
-        } catch (RuntimeException | Error e) {
-            session.rollbackToSavepoint();
-            session.truncateEvents(events);
-            op.error = e;
-        }
-    }
-
-    private void safeRollback() {
-        try {
-            session.rollback();
-        } catch (RuntimeException e) {
-            log.warn("rollback failed", e);
-        }
-    }
-
     private void failQueued() {
         Operation<?> op;
         while ((op = queue.poll()) != null) {
@@ -191,18 +216,23 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    /** Lets queued operations finish, then stops the writer and closes its session. */
+    /** Lets queued operations finish and become durable, then stops both threads and closes the session. */
     @Override
     public void close() {
         synchronized (submitLock) {
             closing = true;
         }
+        LockSupport.unpark(writer);
         try {
-            thread.join();
+            writer.join();
+            committer.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         session.close();
+    }
+
+    private record Sealed(List<Operation<?>> batch, WriterSession.ChangeSet changes) {
     }
 
     private static final class Operation<T> {
@@ -217,11 +247,6 @@ public final class GroupCommitWriter implements AutoCloseable {
 
         void run(StoreTx tx) {
             result = fn.apply(tx);
-        }
-
-        void reset() {
-            result = null;
-            error = null;
         }
 
         void finish() {

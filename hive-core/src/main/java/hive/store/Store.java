@@ -11,14 +11,18 @@ import java.util.function.Function;
  * that holds its operation has committed. An operation that throws is rolled back alone and its
  * exception is rethrown to its caller; the others of the batch commit.
  *
- * <p>Implementations: SQLite (embedded, one process) and, later, PostgreSQL (several nodes).
- * Thread-safe.
+ * <p>Implementations: SQLite (embedded, one process; the writer keeps the scheduler's indexes in
+ * memory and pipelines commits, see {@link hive.store.sqlite.SqliteStore}) and, later, PostgreSQL
+ * (several nodes; every {@link StoreTx} call is SQL in the operation's transaction: the ready queue
+ * read with {@code FOR UPDATE SKIP LOCKED}, the swarm row locked by {@link StoreTx#advanceSwarm}
+ * so that event numbers follow commit order). The engine only sees this interface. Thread-safe.
  */
 public interface Store extends AutoCloseable {
 
     /**
      * Runs {@code operation} in a write transaction and returns its result once committed.
      * The operation may run on another thread and must not keep the {@link StoreTx} it is given.
+     * Queries that need the scheduler's indexes (the ready queue) run here too, changing nothing.
      */
     <T> T write(Function<StoreTx, T> operation);
 
@@ -26,7 +30,7 @@ public interface Store extends AutoCloseable {
     <T> T read(Function<StoreReader, T> query);
 
     /**
-     * Called after every commit with the events it appended, in commit order, on the writer's
+     * Called after every commit with the events it appended, in commit order, on the committing
      * thread: listeners must return quickly (wake waiters, hand off to a queue).
      */
     void onCommit(Consumer<List<Event>> listener);

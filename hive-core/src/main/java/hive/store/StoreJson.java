@@ -28,7 +28,22 @@ public final class StoreJson {
         if (values.isEmpty()) {
             return "[]";
         }
-        return write(values);
+        // Task ids and normalized paths rarely need escaping: write those directly (this runs for
+        // every task stored), and leave the rest to Jackson.
+        StringBuilder json = new StringBuilder(values.size() * 12).append('[');
+        for (String value : values) {
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c < 0x20 || c == '"' || c == '\\' || c > 0x7e) {
+                    return write(values);
+                }
+            }
+            if (json.length() > 1) {
+                json.append(',');
+            }
+            json.append('"').append(value).append('"');
+        }
+        return json.append(']').toString();
     }
 
     /** Reads a JSON array of strings with the streaming parser: this runs for every task row read. */

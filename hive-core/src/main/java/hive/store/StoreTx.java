@@ -7,11 +7,42 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the engine may do inside one store write: read its own view and change rows. Nothing is
+ * What the engine may do inside one store write: read its own view, including the scheduler's
+ * indexes (ready queue, retry and deadline timelines, tasks per agent), and change rows. Nothing is
  * visible to others before the operation's batch commits. The engine decides; the store only
  * reads and writes, and holds no state that another server node would need.
  */
 public interface StoreTx extends StoreReader {
+
+    /** The tasks that depend directly on this one. */
+    List<TaskRow> dependents(long taskPk);
+
+    /** The tasks this one depends on directly. */
+    List<TaskRow> dependencies(long taskPk);
+
+    /**
+     * Ready tasks, highest priority first, then oldest; of one swarm, or of every swarm when
+     * {@code swarmId} is null. {@code runnableOnly} leaves out swarms that are paused or cancelled.
+     * Starts after {@code after} (exclusive) when given, for paging through the queue.
+     */
+    List<TaskRow> readyQueue(String swarmId, boolean runnableOnly, QueuePosition after, int limit);
+
+    /** A place in the ready queue. */
+    record QueuePosition(int priority, long pk) {
+        public static QueuePosition of(TaskRow task) {
+            return new QueuePosition(task.priority(), task.pk());
+        }
+    }
+
+    /** Tasks waiting out a retry backoff that ended at or before {@code now}, earliest first. */
+    List<TaskRow> dueRetries(Instant now, int limit);
+
+    /** Running tasks whose deadline is at or before {@code now}, earliest first. */
+    List<TaskRow> overdue(Instant now, int limit);
+
+    /** How many tasks the agent holds in progress, over all swarms. */
+    int inProgressCount(String agentId);
+
 
     void insertSwarm(SwarmRow swarm);
 
@@ -45,8 +76,8 @@ public interface StoreTx extends StoreReader {
     List<TaskRow> completeDependency(long taskPk);
 
     /**
-     * Cancels every task of the swarm that is pending, ready, in progress or blocked; returns how
-     * many of each state were cancelled.
+     * Cancels every task of the swarm that is pending, ready, in progress or blocked (clearing its
+     * blocked_by); returns how many of each state were cancelled.
      */
     Map<TaskState, Integer> cancelUnfinished(String swarmId, Instant at);
 

@@ -4,41 +4,53 @@ import hive.events.Event;
 import java.util.List;
 
 /**
- * The one connection a {@link GroupCommitWriter} writes through, with the transaction controls it
- * needs. Used by the writer's thread only.
+ * What a {@link GroupCommitWriter} writes through: a view that operations change (on the writer
+ * thread), sealed batch by batch into change sets that are made durable (on the committer thread).
+ *
+ * <p>Thread confinement: {@link #tx()}, the savepoint methods, {@link #seal()} and
+ * {@link #recover()} are called by the writer thread only; {@link #commit} by the committer
+ * thread only, one change set at a time, in the order they were sealed. {@link #recover()} is
+ * called only while no commit is running.
  */
 public interface WriterSession extends AutoCloseable {
 
-    void begin();
-
-    void commit();
-
-    void rollback();
-
-    /** Marks the start of one operation inside the batch's transaction. */
-    void savepoint();
-
-    /** Undoes everything since {@link #savepoint()} and drops the mark. */
-    void rollbackToSavepoint();
-
-    /** Keeps everything since {@link #savepoint()} and drops the mark. */
-    void releaseSavepoint();
-
-    /** The transaction view that operations are given. */
+    /** The view that operations read and change. */
     StoreTx tx();
 
-    /** How many writes the transaction view has issued so far (to tell whether a failed operation wrote). */
-    long writeCount();
+    /** Marks the start of one operation. */
+    void savepoint();
 
-    /** How many events the current transaction has appended so far. */
-    int eventCount();
+    /** Undoes everything since the last {@link #savepoint()} and drops the mark. */
+    void rollbackToSavepoint();
 
-    /** Forgets the events appended after the first {@code count} (their operation rolled back). */
-    void truncateEvents(int count);
+    /** Keeps everything since the last {@link #savepoint()} and drops the mark. */
+    void releaseSavepoint();
 
-    /** The events appended since the last call, in order; the list is cleared. */
-    List<Event> takeEvents();
+    /**
+     * Everything changed since the last seal, as one change set, and a fresh start for the next
+     * batch. Operations of the next batch see the changes of this one before it is durable; they
+     * are acknowledged only after it is.
+     */
+    ChangeSet seal();
+
+    /** Makes a sealed change set durable (one transaction); throws if it could not. */
+    void commit(ChangeSet changes);
+
+    /**
+     * After a failed commit: rebuilds the view from what is durable, forgetting every change not
+     * committed.
+     */
+    void recover();
 
     @Override
     void close();
+
+    /** A batch's changes, ready to be written; immutable. */
+    interface ChangeSet {
+
+        /** The events the batch appended, in order. */
+        List<Event> events();
+
+        boolean isEmpty();
+    }
 }

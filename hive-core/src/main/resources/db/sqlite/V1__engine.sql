@@ -21,9 +21,11 @@ CREATE TABLE swarms (
     event_seq        INTEGER NOT NULL DEFAULT 0   -- number of the swarm's latest event
 );
 
--- A task's count of dependencies not yet completed is not stored: it is derived (task_deps joined
--- with the dependencies' states) when tasks are read, so that a completion writes only the tasks
--- whose state changes.
+-- A task's dependencies are the ids in its depends_on (JSON); they are not stored again as rows.
+-- Two things about a task are derived when it is read, not stored, so that a completion writes
+-- only the completed task: its count of dependencies not yet completed (depends_on looked up in
+-- the swarm), and the state 'ready', stored as 'pending' (a pending task with no open dependency
+-- and no retry backoff is ready by definition).
 CREATE TABLE tasks (
     pk             INTEGER PRIMARY KEY,           -- age order: older tasks have smaller keys
     swarm_id       TEXT    NOT NULL,
@@ -40,7 +42,7 @@ CREATE TABLE tasks (
     max_attempts   INTEGER NOT NULL,
     timeout_ms     INTEGER NOT NULL,
     backoff_ms     INTEGER NOT NULL,
-    state          TEXT    NOT NULL,
+    state          TEXT    NOT NULL,              -- never 'ready': see above
     attempt        INTEGER NOT NULL DEFAULT 0,
     assigned_agent TEXT,
     result         TEXT,
@@ -54,18 +56,9 @@ CREATE TABLE tasks (
     UNIQUE (swarm_id, id)
 );
 
--- Indexes serve the read side only (listings, GET ready, readiness): the writer keeps its ready
--- queues, retry and deadline timelines in memory, rebuilt from this table when the store opens.
--- Every index here is rewritten on each state change, so there are as few as the reads need.
-CREATE INDEX tasks_ready ON tasks (swarm_id, priority DESC, pk) WHERE state = 'ready';
-CREATE INDEX tasks_running_by_agent ON tasks (assigned_agent) WHERE state = 'in_progress';
-
-CREATE TABLE task_deps (
-    dep_pk  INTEGER NOT NULL,                     -- the dependency
-    task_pk INTEGER NOT NULL,                     -- the task that waits for it
-    PRIMARY KEY (dep_pk, task_pk)
-) WITHOUT ROWID;
-CREATE INDEX task_deps_by_task ON task_deps (task_pk, dep_pk);
+-- The tasks table has no index beyond its keys: the writer keeps the ready queue, the retry and
+-- deadline timelines and the tasks per agent in memory (rebuilt from this file when the store
+-- opens), and every index here would be rewritten on each state change.
 
 CREATE TABLE events (
     swarm_id TEXT    NOT NULL,

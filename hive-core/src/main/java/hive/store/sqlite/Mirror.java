@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,10 +26,9 @@ import org.jdbi.v3.core.Handle;
 /**
  * The SQLite writer's working copy of the store, with the indexes the scheduler needs (ready
  * queues by priority then age, retry and deadline timelines, dependency lists, tasks per agent)
- * kept in memory. Operations of a batch run against it; {@link #flush} then writes every row they
- * changed, and every event they appended, in the batch's one SQLite transaction. An operation or a
- * batch that fails is undone from an undo log, so the copy always equals what SQLite holds once
- * the writer is between batches.
+ * kept in memory. Operations run against it; {@link #seal} then gives every row a batch changed,
+ * and every event it appended, to be written in one SQLite transaction. An operation that fails
+ * is undone from an undo log; a batch whose commit fails is recovered from by reloading.
  *
  * <p>It is a cache that can be rebuilt: {@link #load} reads it from the file at start. It is only
  * valid while this process is the file's one writer, which {@link SqliteStore} ensures with a
@@ -70,8 +70,8 @@ final class Mirror implements StoreTx {
     private record EdgeUndo(long task, long dep) implements Undo {
     }
 
-    /** A point to undo to: sizes of the undo log and of the batch's event and edge lists. */
-    record Mark(int undo, int events, int edges) {
+    /** A point to undo to: sizes of the undo log and of the batch's event list. */
+    record Mark(int undo, int events) {
     }
 
     // --- the copy and its indexes ---
@@ -89,25 +89,43 @@ final class Mirror implements StoreTx {
     private long nextPk = 1;
 
     // --- what the current batch changed ---
-    private final List<Undo> undo = new ArrayList<>();
-    private final Set<Long> dirtyTasks = new LinkedHashSet<>();
-    private final Set<Long> newTasks = new java.util.HashSet<>();
+    private Set<Long> dirtyTasks = new LinkedHashSet<>();
+    private Set<Long> newTasks = new HashSet<>();
     private final Set<String> dirtySwarms = new LinkedHashSet<>();
-    private final Set<String> newSwarms = new java.util.HashSet<>();
-    private final List<long[]> newEdges = new ArrayList<>();
+    private final Set<String> newSwarms = new HashSet<>();
+    private List<Undo> undo = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
-    private long writes;
 
-    private final SqliteReader committed;
+    private static final int SMALL = 4096;
 
-    /** {@code committed} serves the one read the copy does not hold: the event log. */
-    Mirror(SqliteReader committed) {
+    /** Reads committed events: the one thing the copy does not hold. */
+    interface EventLog {
+        List<Event> events(String swarmId, long afterSeq, int limit);
+    }
+
+    private final EventLog committed;
+
+    Mirror(EventLog committed) {
         this.committed = committed;
     }
 
     // --- loading ---
 
+    /** Reads the whole copy from the file, replacing what it held. */
     void load(Handle handle) {
+        swarms.clear();
+        tasks.clear();
+        taskIds.clear();
+        swarmTasks.clear();
+        dependents.clear();
+        dependencies.clear();
+        readyBySwarm.clear();
+        readyAll.clear();
+        retries.clear();
+        deadlines.clear();
+        runningByAgent.clear();
+        events.clear();
+        forgetBatch();
         handle.createQuery("SELECT " + SqliteRows.SWARM_COLUMNS + " FROM swarms ORDER BY created_at, id")
                 .map(SqliteRows.SWARM).forEach(s -> swarms.put(s.id(), s));
         handle.createQuery("SELECT " + SqliteRows.TASK_COLUMNS + " FROM tasks ORDER BY pk")
@@ -118,9 +136,13 @@ final class Mirror implements StoreTx {
                     index(t);
                     nextPk = Math.max(nextPk, t.pk() + 1);
                 });
-        handle.createQuery("SELECT task_pk, dep_pk FROM task_deps ORDER BY task_pk, dep_pk")
-                .map((rs, ctx) -> new long[] {rs.getLong(1), rs.getLong(2)})
-                .forEach(e -> addEdge(e[0], e[1]));
+        // Dependency edges are not stored apart: each task's depends_on names them.
+        for (TaskRow t : tasks.values()) {
+            Map<String, Long> ids = taskIds.get(t.swarmId());
+            for (String dep : t.dependsOn()) {
+                addEdge(t.pk(), ids.get(dep));
+            }
+        }
     }
 
     int taskCount() {
@@ -130,7 +152,7 @@ final class Mirror implements StoreTx {
     // --- batches ---
 
     Mark mark() {
-        return new Mark(undo.size(), events.size(), newEdges.size());
+        return new Mark(undo.size(), events.size());
     }
 
     /** Puts back everything changed since {@code mark}, newest first. */
@@ -152,37 +174,34 @@ final class Mirror implements StoreTx {
             }
         }
         events.subList(mark.events(), events.size()).clear();
-        newEdges.subList(mark.edges(), newEdges.size()).clear();
     }
 
-    void undoBatch() {
-        undoTo(new Mark(0, 0, 0));
-        forgetBatch();
-    }
+    /** What a batch changed, as the rows to write: immutable, handed to the committer thread. */
+    record Changes(List<SwarmRow> newSwarms, List<SwarmRow> changedSwarms, List<TaskRow> newTasks,
+            List<TaskRow> changedTasks, List<Event> events)
+            implements hive.store.WriterSession.ChangeSet {
 
-    long writes() {
-        return writes;
-    }
+        @Override
+        public boolean isEmpty() {
+            return newSwarms.isEmpty() && changedSwarms.isEmpty() && newTasks.isEmpty() && changedTasks.isEmpty()
+                    && events.isEmpty();
+        }
 
-    int eventCount() {
-        return events.size();
-    }
-
-    void truncateEvents(int count) {
-        events.subList(count, events.size()).clear();
-    }
-
-    List<Event> takeEvents() {
-        List<Event> taken = List.copyOf(events);
-        events.clear();
-        return taken;
+        void writeTo(SqliteWrites sql) {
+            sql.insertSwarms(newSwarms);
+            sql.updateSwarms(changedSwarms);
+            sql.insertTasks(newTasks);
+            sql.updateTasks(changedTasks);
+            sql.insertEvents(events);
+        }
     }
 
     /**
-     * Writes what the batch changed: new swarms and tasks, changed rows, dependency edges, events.
-     * Runs inside the batch's SQLite transaction; the caller commits.
+     * Everything the batch changed, as rows (the rows are immutable records, safe to hand to another
+     * thread); then a fresh start for the next batch. The undo log is dropped: a batch whose commit
+     * fails is recovered from by {@link #load} instead.
      */
-    void flush(SqliteWrites sql) {
+    Changes seal() {
         List<SwarmRow> insertedSwarms = new ArrayList<>();
         List<SwarmRow> changedSwarms = new ArrayList<>();
         for (String id : dirtySwarms) {
@@ -199,22 +218,27 @@ final class Mirror implements StoreTx {
                 (newTasks.contains(pk) ? insertedTasks : changedTasks).add(t);
             }
         }
-        sql.insertSwarms(insertedSwarms);
-        sql.updateSwarms(changedSwarms);
-        sql.insertTasks(insertedTasks);
-        sql.updateTasks(changedTasks);
-        sql.insertDependencies(newEdges);
-        sql.insertEvents(events);
+        Changes changes = new Changes(insertedSwarms, changedSwarms, insertedTasks, changedTasks,
+                List.copyOf(events));
+        events.clear();
+        forgetBatch();
+        return changes;
     }
 
-    /** The batch committed (or was undone): start the next one with a clean slate. */
-    void forgetBatch() {
-        undo.clear();
-        dirtyTasks.clear();
-        newTasks.clear();
+    private void forgetBatch() {
+        // After a large batch (a swarm of many tasks) start from small collections again: clearing
+        // a hash set costs its capacity, not its size, and the next batches are small.
+        if (dirtyTasks.size() > SMALL || undo.size() > SMALL) {
+            dirtyTasks = new LinkedHashSet<>();
+            newTasks = new HashSet<>();
+            undo = new ArrayList<>();
+        } else {
+            dirtyTasks.clear();
+            newTasks.clear();
+            undo.clear();
+        }
         dirtySwarms.clear();
         newSwarms.clear();
-        newEdges.clear();
     }
 
     // --- index upkeep ---
@@ -278,13 +302,20 @@ final class Mirror implements StoreTx {
         unindex(old);
         index(row);
         undo.add(new TaskUndo(row.pk(), old));
-        writes++;
-        // The count of open dependencies is derived when read, not stored: a change of it alone
-        // leaves the row in the file as it is.
-        if (!row.equals(old.with(old.state(), row.remainingDeps(), old.attempt(), old.assignedAgent(), old.result(),
-                old.error(), old.blockedBy(), old.notBefore(), old.deadline(), old.startedAt(), old.finishedAt()))) {
+        if (!stored(row).equals(stored(old))) {
             dirtyTasks.add(row.pk());
         }
+    }
+
+    /**
+     * A task as the file holds it (see {@link SqliteRows#storedState}): without its count of open
+     * dependencies and with {@code ready} as {@code pending}. A change that leaves this the same,
+     * such as a dependency completing, is not written.
+     */
+    private static TaskRow stored(TaskRow t) {
+        return t.with(t.state() == TaskState.READY ? TaskState.PENDING : t.state(), 0, t.attempt(),
+                t.assignedAgent(), t.result(), t.error(), t.blockedBy(), t.notBefore(), t.deadline(), t.startedAt(),
+                t.finishedAt());
     }
 
     private void restoreTask(long pk, TaskRow old) {
@@ -305,7 +336,6 @@ final class Mirror implements StoreTx {
         swarms.put(row.id(), row);
         undo.add(new SwarmUndo(row.id(), old));
         dirtySwarms.add(row.id());
-        writes++;
     }
 
     private void addEdge(long task, long dep) {
@@ -385,8 +415,7 @@ final class Mirror implements StoreTx {
             undo.add(new TaskUndo(pk, null));
             dirtyTasks.add(pk);
             newTasks.add(pk);
-            writes++;
-            inserted.add(row);
+                inserted.add(row);
         }
         return inserted;
     }
@@ -396,8 +425,6 @@ final class Mirror implements StoreTx {
         for (long[] e : edges) {
             addEdge(e[0], e[1]);
             undo.add(new EdgeUndo(e[0], e[1]));
-            newEdges.add(e);
-            writes++;
         }
     }
 
@@ -537,7 +564,7 @@ final class Mirror implements StoreTx {
             switch (t.state()) {
                 case PENDING, READY, IN_PROGRESS, BLOCKED -> {
                     put(t.with(TaskState.CANCELLED, t.remainingDeps(), t.attempt(), t.assignedAgent(), t.result(),
-                            t.error(), t.blockedBy(), null, null, t.startedAt(), at));
+                            t.error(), List.of(), null, null, t.startedAt(), at));
                     cancelled.merge(t.state(), 1, Integer::sum);
                 }
                 default -> {
@@ -553,7 +580,6 @@ final class Mirror implements StoreTx {
     @Override
     public void insertEvents(List<Event> appended) {
         events.addAll(appended);
-        writes++;
     }
 
     @Override

@@ -21,7 +21,8 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * {@link StoreReader} in SQL, on a read connection inside a read transaction (one WAL snapshot).
- * Every query is an index lookup (see {@code V1__engine.sql}). Used by one thread at a time.
+ * Every query is an index lookup (see {@code V1__engine.sql}), except the listings of a swarm's
+ * tasks. Used by one thread at a time.
  */
 final class SqliteReader implements StoreReader {
 
@@ -65,62 +66,13 @@ final class SqliteReader implements StoreReader {
     @Override
     public List<TaskRow> tasks(String swarmId, Optional<TaskState> state) {
         if (state.isPresent()) {
-            return handle.createQuery("SELECT " + TASK_COLUMNS + " FROM tasks WHERE swarm_id = ? AND state = ?"
-                    + " ORDER BY pk").bind(0, swarmId).bind(1, state.get().wire()).map(TASK).list();
+            // by the derived state (see SqliteRows): 'ready' is not stored
+            return handle.createQuery("SELECT * FROM (SELECT " + TASK_COLUMNS + " FROM tasks WHERE swarm_id = ?"
+                    + " ORDER BY pk) WHERE derived_state = ?").bind(0, swarmId).bind(1, state.get().wire())
+                    .map(TASK).list();
         }
         return handle.createQuery("SELECT " + TASK_COLUMNS + " FROM tasks WHERE swarm_id = ? ORDER BY pk")
                 .bind(0, swarmId).map(TASK).list();
-    }
-
-    @Override
-    public List<TaskRow> dependents(long taskPk) {
-        return handle.createQuery("SELECT " + TASK_COLUMNS + " FROM tasks WHERE pk IN"
-                + " (SELECT task_pk FROM task_deps WHERE dep_pk = ?) ORDER BY pk").bind(0, taskPk).map(TASK).list();
-    }
-
-    @Override
-    public List<TaskRow> dependencies(long taskPk) {
-        return handle.createQuery("SELECT " + TASK_COLUMNS + " FROM tasks WHERE pk IN"
-                + " (SELECT dep_pk FROM task_deps WHERE task_pk = ?) ORDER BY pk").bind(0, taskPk).map(TASK).list();
-    }
-
-    @Override
-    public List<TaskRow> readyQueue(String swarmId, boolean runnableOnly, QueuePosition after, int limit) {
-        String cursor = after == null ? ""
-                : " AND (tasks.priority < :p OR (tasks.priority = :p AND tasks.pk > :pk))";
-        String runnable = !runnableOnly ? ""
-                : " AND EXISTS (SELECT 1 FROM swarms s WHERE s.id = tasks.swarm_id AND s.paused = 0 AND s.cancelled = 0)";
-        String sql = "SELECT " + TASK_COLUMNS + " FROM tasks WHERE tasks.state = 'ready'"
-                + (swarmId != null ? " AND tasks.swarm_id = :swarm" : "") + cursor + runnable
-                + " ORDER BY tasks.priority DESC, tasks.pk LIMIT :limit";
-        var query = handle.createQuery(sql).bind("limit", limit);
-        if (swarmId != null) {
-            query.bind("swarm", swarmId);
-        }
-        if (after != null) {
-            query.bind("p", after.priority()).bind("pk", after.pk());
-        }
-        return query.map(TASK).list();
-    }
-
-    @Override
-    public List<TaskRow> dueRetries(Instant now, int limit) {
-        return handle.createQuery("SELECT " + TASK_COLUMNS + " FROM tasks WHERE state = 'pending'"
-                        + " AND not_before IS NOT NULL AND not_before <= ? ORDER BY not_before LIMIT ?")
-                .bind(0, now.toEpochMilli()).bind(1, limit).map(TASK).list();
-    }
-
-    @Override
-    public List<TaskRow> overdue(Instant now, int limit) {
-        return handle.createQuery("SELECT " + TASK_COLUMNS + " FROM tasks WHERE state = 'in_progress'"
-                        + " AND deadline <= ? ORDER BY deadline LIMIT ?")
-                .bind(0, now.toEpochMilli()).bind(1, limit).map(TASK).list();
-    }
-
-    @Override
-    public int inProgressCount(String agentId) {
-        return handle.createQuery("SELECT count(*) FROM tasks WHERE state = 'in_progress' AND assigned_agent = ?")
-                .bind(0, agentId).mapTo(Integer.class).one();
     }
 
     @Override

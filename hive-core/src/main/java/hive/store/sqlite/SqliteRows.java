@@ -21,14 +21,31 @@ final class SqliteRows {
             + " assigned_agent, result, error, blocked_by, not_before, deadline, created_at, started_at, finished_at";
 
     /**
-     * The columns a task is read with, from {@code tasks} (not aliased). The count of dependencies
-     * not yet completed is derived from {@code task_deps}, three index lookups for a typical task.
+     * How many dependencies of the row of {@code tasks} have not completed: its {@code depends_on}
+     * ids looked up in the swarm, one index lookup each.
+     */
+    private static final String OPEN_DEPENDENCIES = "(SELECT count(*) FROM json_each(tasks.depends_on) d"
+            + " JOIN tasks p ON p.swarm_id = tasks.swarm_id AND p.id = d.value WHERE p.state <> 'completed')";
+
+    /**
+     * The columns a task is read with, from {@code tasks} (not aliased). Two values are derived, not
+     * stored (see {@code V1__engine.sql}): the count of open dependencies, and the state
+     * {@code ready}, which is stored as {@code pending}.
      */
     static final String TASK_COLUMNS = "pk, swarm_id, id, title, description, role, agent, priority, weight,"
-            + " depends_on, files, run, max_attempts, timeout_ms, backoff_ms, state,"
-            + " (SELECT count(*) FROM task_deps d JOIN tasks p ON p.pk = d.dep_pk"
-            + " WHERE d.task_pk = tasks.pk AND p.state <> 'completed'), attempt,"
+            + " depends_on, files, run, max_attempts, timeout_ms, backoff_ms,"
+            + " CASE WHEN state = 'pending' AND not_before IS NULL AND " + OPEN_DEPENDENCIES + " = 0"
+            + " THEN 'ready' ELSE state END AS derived_state, " + OPEN_DEPENDENCIES + ", attempt,"
             + " assigned_agent, result, error, blocked_by, not_before, deadline, created_at, started_at, finished_at";
+
+    /**
+     * The state as stored: {@code ready} is written as {@code pending}, since a pending task with
+     * no open dependency and no backoff is ready by definition. A completion then writes only the
+     * completed task, not the tasks it makes ready.
+     */
+    static String storedState(TaskState state) {
+        return state == TaskState.READY ? TaskState.PENDING.wire() : state.wire();
+    }
 
     static final String SWARM_COLUMNS = "id, name, goal, workspace, defaults, created_at, paused, cancelled,"
             + " n_pending, n_ready, n_in_progress, n_completed, n_failed, n_blocked, n_cancelled, weight_total,"

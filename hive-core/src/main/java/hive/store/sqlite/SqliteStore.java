@@ -36,11 +36,11 @@ import org.sqlite.SQLiteDataSource;
 /**
  * The embedded store: one SQLite file in WAL mode, written by one process.
  *
- * <p>Writes: the {@link GroupCommitWriter}'s thread runs each batch of operations against the
- * writer's in-memory copy of the store ({@link Mirror}: the ready queues, timelines and
- * dependency lists the scheduler reads), then writes every row the batch changed and every event
- * it appended in one SQLite transaction, commits, and only then acknowledges the batch. A batch
- * that fails to commit is undone in the copy as well. Reads ({@link #read}) run in SQL on a small
+ * <p>Writes: the {@link GroupCommitWriter}'s writer thread runs operations against an in-memory
+ * copy of the store ({@link Mirror}: the ready queues, timelines and dependency lists the
+ * scheduler reads); its committer thread writes every row a batch changed and every event it
+ * appended in one SQLite transaction, and only then are the batch's operations acknowledged. A
+ * failed commit makes the copy reload from the file. Reads ({@link #read}) run in SQL on a small
  * HikariCP pool of read connections, each in one WAL snapshot, concurrently with the writer.
  *
  * <p>A crash of the process loses nothing acknowledged: on open the copy is rebuilt from the
@@ -58,13 +58,16 @@ public final class SqliteStore implements Store {
     private final HikariDataSource readers;
     private final Jdbi readJdbi;
     private final GroupCommitWriter writer;
+    private final Checkpointer checkpointer;
 
-    private SqliteStore(Path file, FileChannel lockChannel, HikariDataSource readers, GroupCommitWriter writer) {
+    private SqliteStore(Path file, FileChannel lockChannel, HikariDataSource readers, Jdbi readJdbi,
+            GroupCommitWriter writer, Checkpointer checkpointer) {
         this.file = file;
         this.lockChannel = lockChannel;
         this.readers = readers;
-        this.readJdbi = Jdbi.create(readers);
+        this.readJdbi = readJdbi;
         this.writer = writer;
+        this.checkpointer = checkpointer;
     }
 
     /**
@@ -81,6 +84,7 @@ public final class SqliteStore implements Store {
             throw new UncheckedIOException("cannot create the folder of " + absolute, e);
         }
         FileChannel lock = lock(absolute);
+        HikariDataSource readers = null;
         try {
             String url = "jdbc:sqlite:" + absolute;
             SQLiteDataSource writeSource = new SQLiteDataSource(config(durability, true));
@@ -90,12 +94,6 @@ public final class SqliteStore implements Store {
             Jdbi writeJdbi = Jdbi.create(writeSource);
             writeJdbi.setStatementBuilderFactory(conn -> new CachingStatementBuilder());
             Handle writeHandle = writeJdbi.open();
-            Mirror mirror = new Mirror(new SqliteReader(writeHandle));
-            long started = System.nanoTime();
-            mirror.load(writeHandle);
-            log.info("loaded {} tasks from {} in {} ms", mirror.taskCount(), absolute,
-                    (System.nanoTime() - started) / 1_000_000);
-
             HikariConfig pool = new HikariConfig();
             pool.setPoolName("hive-sqlite-read");
             SQLiteDataSource readSource = new SQLiteDataSource(config(durability, false));
@@ -103,13 +101,25 @@ public final class SqliteStore implements Store {
             pool.setDataSource(readSource);
             pool.setMaximumPoolSize(4);
             pool.setMinimumIdle(1);
-            HikariDataSource readers = new HikariDataSource(pool);
+            readers = new HikariDataSource(pool);
+            Jdbi readJdbi = Jdbi.create(readers);
+
+            Mirror mirror = new Mirror((swarmId, after, limit) -> readJdbi.withHandle(
+                    h -> new SqliteReader(h).events(swarmId, after, limit)));
+            long started = System.nanoTime();
+            mirror.load(writeHandle);
+            log.info("loaded {} tasks from {} in {} ms", mirror.taskCount(), absolute,
+                    (System.nanoTime() - started) / 1_000_000);
 
             GroupCommitWriter writer = new GroupCommitWriter("hive-sqlite-writer",
                     new Session(writeHandle, mirror), MAX_BATCH);
             log.info("opened SQLite store {} (durability {})", absolute, durability.name().toLowerCase());
-            return new SqliteStore(absolute, lock, readers, writer);
+            Checkpointer checkpointer = new Checkpointer(readJdbi, absolute);
+            return new SqliteStore(absolute, lock, readers, readJdbi, writer, checkpointer);
         } catch (RuntimeException e) {
+            if (readers != null) {
+                readers.close();
+            }
             closeQuietly(lock);
             throw e;
         }
@@ -165,6 +175,9 @@ public final class SqliteStore implements Store {
         config.setCacheSize(-65_536);
         if (writer) {
             config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+            // Checkpoints run on their own thread (see Checkpointer), not inside the commits that
+            // happen to fill the log: that took three quarters of a commit's time here.
+            config.setPragma(SQLiteConfig.Pragma.WAL_AUTOCHECKPOINT, "0");
         }
         return config;
     }
@@ -193,14 +206,16 @@ public final class SqliteStore implements Store {
     @Override
     public void close() {
         writer.close();
+        checkpointer.close();
         readers.close();
         closeQuietly(lockChannel);
         log.info("closed SQLite store {}", file);
     }
 
     /**
-     * The writer's side: operations run against the copy; a commit writes the batch's changes in
-     * one SQLite transaction. Savepoints are marks in the copy's undo log.
+     * The writer's side: operations run against the copy (writer thread); a sealed batch is
+     * written in one SQLite transaction (committer thread). Savepoints are marks in the copy's
+     * undo log.
      */
     private static final class Session implements WriterSession {
         private final Handle handle;
@@ -215,32 +230,8 @@ public final class SqliteStore implements Store {
         }
 
         @Override
-        public void begin() {
-            savepoints.clear();
-        }
-
-        @Override
-        public void commit() {
-            try {
-                handle.begin();
-                mirror.flush(writes);
-                handle.commit();
-                mirror.forgetBatch();
-            } catch (RuntimeException e) {
-                try {
-                    handle.rollback();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-                mirror.undoBatch();
-                throw e;
-            }
-        }
-
-        @Override
-        public void rollback() {
-            mirror.undoBatch();
-            savepoints.clear();
+        public StoreTx tx() {
+            return mirror;
         }
 
         @Override
@@ -259,28 +250,30 @@ public final class SqliteStore implements Store {
         }
 
         @Override
-        public StoreTx tx() {
-            return mirror;
+        public ChangeSet seal() {
+            return mirror.seal();
         }
 
         @Override
-        public long writeCount() {
-            return mirror.writes();
+        public void commit(ChangeSet changes) {
+            try {
+                handle.begin();
+                ((Mirror.Changes) changes).writeTo(writes);
+                handle.commit();
+            } catch (RuntimeException e) {
+                try {
+                    handle.rollback();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
         }
 
         @Override
-        public int eventCount() {
-            return mirror.eventCount();
-        }
-
-        @Override
-        public void truncateEvents(int count) {
-            mirror.truncateEvents(count);
-        }
-
-        @Override
-        public List<Event> takeEvents() {
-            return mirror.takeEvents();
+        public void recover() {
+            savepoints.clear();
+            mirror.load(handle);
         }
 
         @Override

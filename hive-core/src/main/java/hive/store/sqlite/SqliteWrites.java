@@ -29,7 +29,6 @@ final class SqliteWrites implements AutoCloseable {
     private final PreparedStatement updateSwarm;
     private final PreparedStatement insertTask;
     private final PreparedStatement updateTask;
-    private final PreparedStatement insertEdge;
     private final PreparedStatement insertEvent;
 
     SqliteWrites(Connection connection) {
@@ -44,7 +43,6 @@ final class SqliteWrites implements AutoCloseable {
             updateTask = connection.prepareStatement("UPDATE tasks SET state = ?, attempt = ?,"
                     + " assigned_agent = ?, result = ?, error = ?, blocked_by = ?, not_before = ?, deadline = ?,"
                     + " started_at = ?, finished_at = ? WHERE pk = ?");
-            insertEdge = connection.prepareStatement("INSERT INTO task_deps (task_pk, dep_pk) VALUES (?, ?)");
             insertEvent = connection.prepareStatement("INSERT INTO events (swarm_id, seq, type, task_id, agent_id,"
                     + " at, data) VALUES (?, ?, ?, ?, ?, ?, ?)");
         } catch (SQLException e) {
@@ -124,7 +122,7 @@ final class SqliteWrites implements AutoCloseable {
 
     /** state, attempt, assigned_agent, result, error, blocked_by, not_before, deadline. */
     private static void setMutable(PreparedStatement st, int from, TaskRow t) throws SQLException {
-        st.setString(from, t.state().wire());
+        st.setString(from, SqliteRows.storedState(t.state()));
         st.setInt(from + 1, t.attempt());
         st.setString(from + 2, t.assignedAgent());
         st.setString(from + 3, t.result());
@@ -140,13 +138,6 @@ final class SqliteWrites implements AutoCloseable {
         } else {
             st.setLong(index, at.toEpochMilli());
         }
-    }
-
-    void insertDependencies(List<long[]> edges) {
-        run(insertEdge, edges, (st, e) -> {
-            st.setLong(1, e[0]);
-            st.setLong(2, e[1]);
-        });
     }
 
     void insertEvents(List<Event> events) {
@@ -188,8 +179,7 @@ final class SqliteWrites implements AutoCloseable {
 
     @Override
     public void close() {
-        for (PreparedStatement st : List.of(insertSwarm, updateSwarm, insertTask, updateTask, insertEdge,
-                insertEvent)) {
+        for (PreparedStatement st : List.of(insertSwarm, updateSwarm, insertTask, updateTask, insertEvent)) {
             try {
                 st.close();
             } catch (SQLException ignored) {
