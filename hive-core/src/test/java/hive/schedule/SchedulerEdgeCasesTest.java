@@ -4,41 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import hive.Conflict;
-import hive.Hive;
+import hive.EngineTest;
 import hive.Hives;
-import hive.TestClock;
 import hive.agents.AgentProfile;
 import hive.events.Event;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Edge cases that {@link SchedulerPropertyTest} exercises, pinned as readable examples. */
-class SchedulerEdgeCasesTest {
+class SchedulerEdgeCasesTest extends EngineTest {
 
-    @TempDir
-    Path dir;
-    TestClock clock = new TestClock();
-    Hive hive;
-    AgentProfile alice = AgentProfile.of("alice");
-
-    @BeforeEach
-    void open() {
-        hive = Hives.open(dir, clock);
-    }
-
-    @AfterEach
-    void close() {
-        hive.close();
-    }
-
-    private String swarm(String yaml) {
-        return hive.createSwarm(Hives.yaml(yaml)).id();
-    }
 
     @Test
     void blockedByNamesEveryFailedRootReachedThroughBlockedTasks() {

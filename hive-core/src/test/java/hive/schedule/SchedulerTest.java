@@ -5,44 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import hive.Conflict;
 import hive.Forbidden;
-import hive.Hive;
-import hive.Hives;
+import hive.EngineTest;
 import hive.NotFound;
-import hive.TestClock;
 import hive.agents.AgentProfile;
 import hive.events.Event;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class SchedulerTest {
+class SchedulerTest extends EngineTest {
 
-    @TempDir
-    Path dir;
-    TestClock clock = new TestClock();
-    Hive hive;
-    AgentProfile alice = AgentProfile.of("alice");
     AgentProfile bob = AgentProfile.of("bob");
-
-    @BeforeEach
-    void open() {
-        hive = Hives.open(dir, clock);
-    }
-
-    @AfterEach
-    void close() {
-        hive.close();
-    }
-
-    private String swarm(String yaml) {
-        return hive.createSwarm(Hives.yaml(yaml)).id();
-    }
 
     private static final String CHAIN = """
             name: chain
