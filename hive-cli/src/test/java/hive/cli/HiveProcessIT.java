@@ -67,13 +67,13 @@ class HiveProcessIT {
         return command;
     }
 
-    /** What bin/hive compares with the jar: every pom.xml and everything under a module's src/. */
+    /** What bin/hive compares with the jar: every pom.xml and everything under a module's src/main/. */
     static List<Path> sourcesNewerThanJar() throws IOException {
         FileTime built = Files.getLastModifiedTime(JAR);
         List<Path> newer = new ArrayList<>();
         try (Stream<Path> modules = Files.list(ROOT)) {
             for (Path module : modules.filter(Files::isDirectory).toList()) {
-                for (Path tree : List.of(module.resolve("pom.xml"), module.resolve("src"))) {
+                for (Path tree : List.of(module.resolve("pom.xml"), module.resolve("src/main"))) {
                     if (Files.exists(tree)) {
                         try (Stream<Path> files = Files.walk(tree)) {
                             files.filter(Files::isRegularFile).filter(file -> isNewer(file, built)).forEach(newer::add);
@@ -148,7 +148,8 @@ class HiveProcessIT {
         // given
         copyPlan(folder, "valid.yaml");
         copyPlan(folder, "broken.yaml");
-        boolean jarIsFresh = sourcesNewerThanJar().isEmpty();
+        List<Path> newer = sourcesNewerThanJar();
+        boolean jarIsFresh = newer.isEmpty();
 
         // when
         Run valid = run(folder, binHive("plan", "validate", "valid.yaml"));
@@ -160,7 +161,8 @@ class HiveProcessIT {
         if (jarIsFresh) {
             assertThat(valid.err()).as("no rebuild of a fresh jar, no logs").isEmpty();
         } else {
-            assertThat(valid.err()).as("rebuilt for sources edited since packaging").startsWith("hive: building");
+            assertThat(valid.err()).as("rebuilt for sources edited since packaging: " + newer)
+                    .startsWith("hive: building");
         }
         assertThat(broken.exitCode()).isEqualTo(2);
         assertThat(broken.err()).contains("dependency cycle: a → b → c → a");
