@@ -79,6 +79,8 @@ final class Mirror implements StoreTx {
     private final Map<Long, TaskRow> tasks = new HashMap<>();
     private final Map<String, Map<String, Long>> taskIds = new HashMap<>();
     private final Map<String, List<Long>> swarmTasks = new HashMap<>();
+    /** Per swarm, its tasks that are not finished (pending, ready, in progress, blocked). */
+    private final Map<String, Set<Long>> unfinished = new HashMap<>();
     private final Map<Long, List<Long>> dependents = new HashMap<>();
     private final Map<Long, List<Long>> dependencies = new HashMap<>();
     private final Map<String, TreeSet<QueueKey>> readyBySwarm = new HashMap<>();
@@ -117,6 +119,7 @@ final class Mirror implements StoreTx {
         tasks.clear();
         taskIds.clear();
         swarmTasks.clear();
+        unfinished.clear();
         dependents.clear();
         dependencies.clear();
         readyBySwarm.clear();
@@ -244,6 +247,9 @@ final class Mirror implements StoreTx {
     // --- index upkeep ---
 
     private void index(TaskRow t) {
+        if (isUnfinished(t.state())) {
+            unfinished.computeIfAbsent(t.swarmId(), k -> new HashSet<>()).add(t.pk());
+        }
         switch (t.state()) {
             case READY -> {
                 QueueKey key = new QueueKey(t.priority(), t.pk());
@@ -267,7 +273,18 @@ final class Mirror implements StoreTx {
         }
     }
 
+    private static boolean isUnfinished(TaskState state) {
+        return state == TaskState.PENDING || state == TaskState.READY || state == TaskState.IN_PROGRESS
+                || state == TaskState.BLOCKED;
+    }
+
     private void unindex(TaskRow t) {
+        if (isUnfinished(t.state())) {
+            Set<Long> open = unfinished.get(t.swarmId());
+            if (open != null) {
+                open.remove(t.pk());
+            }
+        }
         switch (t.state()) {
             case READY -> {
                 QueueKey key = new QueueKey(t.priority(), t.pk());
@@ -559,18 +576,11 @@ final class Mirror implements StoreTx {
     @Override
     public Map<TaskState, Integer> cancelUnfinished(String swarmId, Instant at) {
         Map<TaskState, Integer> cancelled = new EnumMap<>(TaskState.class);
-        for (long pk : swarmTasks.getOrDefault(swarmId, List.of())) {
+        for (long pk : List.copyOf(unfinished.getOrDefault(swarmId, Set.of()))) {
             TaskRow t = tasks.get(pk);
-            switch (t.state()) {
-                case PENDING, READY, IN_PROGRESS, BLOCKED -> {
-                    put(t.with(TaskState.CANCELLED, t.remainingDeps(), t.attempt(), t.assignedAgent(), t.result(),
-                            t.error(), List.of(), null, null, t.startedAt(), at));
-                    cancelled.merge(t.state(), 1, Integer::sum);
-                }
-                default -> {
-                    // completed and failed tasks keep their outcome
-                }
-            }
+            put(t.with(TaskState.CANCELLED, t.remainingDeps(), t.attempt(), t.assignedAgent(), t.result(), t.error(),
+                    List.of(), null, null, t.startedAt(), at));
+            cancelled.merge(t.state(), 1, Integer::sum);
         }
         return cancelled;
     }
