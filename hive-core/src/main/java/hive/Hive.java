@@ -15,7 +15,6 @@ import hive.schedule.Task;
 import hive.schedule.TaskState;
 import hive.store.Durability;
 import hive.store.Store;
-import hive.store.StoreTx.QueuePosition;
 import hive.store.SwarmRow;
 import hive.store.TaskRow;
 import hive.store.sqlite.SqliteStore;
@@ -25,7 +24,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -190,17 +188,7 @@ public final class Hive implements AutoCloseable {
     public List<Task> ready(String swarmId, int limit) {
         return store.write(tx -> {
             tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
-            List<Task> ready = new ArrayList<>();
-            QueuePosition after = null;
-            while (ready.size() < limit) {
-                List<TaskRow> page = tx.readyQueue(swarmId, false, after, Math.min(1000, limit - ready.size()));
-                page.forEach(t -> ready.add(t.toTask()));
-                if (page.isEmpty() || page.size() < Math.min(1000, limit - ready.size() + page.size())) {
-                    break;
-                }
-                after = QueuePosition.of(page.get(page.size() - 1));
-            }
-            return ready;
+            return tx.readyQueue(swarmId, false, null, limit).stream().map(TaskRow::toTask).toList();
         });
     }
 
