@@ -1,7 +1,10 @@
 package hive;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import hive.agents.Agent;
 import hive.agents.AgentProfile;
+import hive.agents.Registration;
+import hive.agents.Sessions;
 import hive.events.Event;
 import hive.plan.Plan;
 import hive.plan.PlanFormat;
@@ -13,8 +16,10 @@ import hive.schedule.Scheduler;
 import hive.schedule.Swarm;
 import hive.schedule.Task;
 import hive.schedule.TaskState;
+import hive.store.AgentRow;
 import hive.store.Durability;
 import hive.store.Store;
+import hive.store.StoreTx;
 import hive.store.SwarmRow;
 import hive.store.TaskRow;
 import hive.store.sqlite.SqliteStore;
@@ -52,15 +57,21 @@ public final class Hive implements AutoCloseable {
     private static final SecureRandom IDS = new SecureRandom();
     private static final char[] ID_CHARS = "abcdefghijkmnopqrstuvwxyz23456789".toCharArray();
 
+    /** How long an agent may stay silent before it is lost (API.md: 60 s). */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);
+
     private final Store store;
     private final InstantSource clock;
     private final Scheduler scheduler;
+    private final Sessions sessions;
     private final ScheduledExecutorService sweeper;
 
-    private Hive(Store store, InstantSource clock, RandomGenerator random, Duration sweepEvery) {
+    private Hive(Store store, InstantSource clock, RandomGenerator random, Duration sweepEvery,
+            Duration sessionTimeout) {
         this.store = store;
         this.clock = clock;
         this.scheduler = new Scheduler(random);
+        this.sessions = new Sessions(scheduler, sessionTimeout);
         if (sweepEvery.isZero()) {
             this.sweeper = null;
         } else {
@@ -77,7 +88,13 @@ public final class Hive implements AutoCloseable {
      * an injected clock). Claims make due retries ready by themselves either way.
      */
     public static Hive open(Store store, InstantSource clock, RandomGenerator random, Duration sweepEvery) {
-        return new Hive(store, clock, random, sweepEvery);
+        return open(store, clock, random, sweepEvery, DEFAULT_SESSION_TIMEOUT);
+    }
+
+    /** As {@link #open(Store, InstantSource, RandomGenerator, Duration)}, with an agent session timeout. */
+    public static Hive open(Store store, InstantSource clock, RandomGenerator random, Duration sweepEvery,
+            Duration sessionTimeout) {
+        return new Hive(store, clock, random, sweepEvery, sessionTimeout);
     }
 
     /** HiveMind on a SQLite file, on the system clock, sweeping every second. */
@@ -200,15 +217,79 @@ public final class Hive implements AutoCloseable {
      * nothing fits now; this call does not wait.
      */
     public Optional<Task> claim(AgentProfile agent, String swarmId) {
-        Optional<Task> task = store.write(tx -> scheduler.claim(tx, agent, swarmId, now())).map(TaskRow::toTask);
+        Optional<Task> task = store.write(tx -> {
+            sessions.touch(tx, agent.id(), now());
+            return scheduler.claim(tx, agent, swarmId, now());
+        }).map(TaskRow::toTask);
         task.ifPresent(t -> log.debug("swarm {}: task {} started by {} (attempt {})", t.swarmId(), t.id(),
                 agent.id(), t.attempt()));
         return task;
     }
 
+    /**
+     * Hands the registered agent {@code agentId} the next task it may take, by its registered
+     * roles and {@code max_tasks}, renewing its session. {@link NotFound} for an unknown agent,
+     * {@link Conflict} for one that is lost or gone.
+     */
+    public Optional<Task> claim(String agentId, String swarmId) {
+        Optional<Task> task = store.write(tx -> {
+            sessions.touch(tx, agentId, now());
+            AgentRow agent = tx.agent(agentId).orElseThrow(() -> new NotFound("no agent '" + agentId + "'"));
+            return scheduler.claim(tx, profile(agent), swarmId, now());
+        }).map(TaskRow::toTask);
+        task.ifPresent(t -> log.debug("swarm {}: task {} started by {} (attempt {})", t.swarmId(), t.id(), agentId,
+                t.attempt()));
+        return task;
+    }
+
+    private static AgentProfile profile(AgentRow agent) {
+        return new AgentProfile(agent.id(), agent.roles(), agent.maxTasks());
+    }
+
+    // --- agents ---
+
+    /**
+     * Registers an agent (idempotent: an existing id is returned as registered, its session
+     * renewed, and active again if it was lost or gone).
+     */
+    public Agent register(Registration registration) {
+        Agent agent = store.write(tx -> agentView(tx, sessions.register(tx, registration, now())));
+        log.info("agent {} registered (roles {}, max_tasks {})", agent.id(), agent.roles(), agent.maxTasks());
+        return agent;
+    }
+
+    /** Renews the agent's session: {@link NotFound} if unknown, {@link Conflict} if lost or gone. */
+    public Agent heartbeat(String agentId) {
+        return store.write(tx -> agentView(tx, sessions.heartbeat(tx, agentId, now())));
+    }
+
+    /** The agent leaves: its tasks go back to the queue (or fail with no attempt left). */
+    public Agent leave(String agentId) {
+        return store.write(tx -> agentView(tx, sessions.leave(tx, agentId, now())));
+    }
+
+    public Agent agent(String agentId) {
+        return store.write(tx -> agentView(tx,
+                tx.agent(agentId).orElseThrow(() -> new NotFound("no agent '" + agentId + "'"))));
+    }
+
+    /** Every registered agent, by id, with the tasks each holds. */
+    public List<Agent> agents() {
+        return store.write(tx -> tx.agents().stream().map(a -> agentView(tx, a)).toList());
+    }
+
+    private static Agent agentView(StoreTx tx, AgentRow a) {
+        List<String> current = tx.runningTasks(a.id()).stream().map(t -> t.swarmId() + "/" + t.id()).toList();
+        return new Agent(a.id(), a.name(), a.roles(), a.maxTasks(), a.allowedPaths(), a.status(), a.registeredAt(),
+                a.lastHeartbeat(), current);
+    }
+
     /** Starts the named task for {@code agent}; {@link Conflict} with the reason when it may not. */
     public Task start(String swarmId, String taskId, AgentProfile agent) {
-        Task task = store.write(tx -> scheduler.start(tx, swarmId, taskId, agent, now())).toTask();
+        Task task = store.write(tx -> {
+            sessions.touch(tx, agent.id(), now());
+            return scheduler.start(tx, swarmId, taskId, agent, now());
+        }).toTask();
         log.debug("swarm {}: task {} started by {} (attempt {})", swarmId, taskId, agent.id(), task.attempt());
         return task;
     }
@@ -222,7 +303,10 @@ public final class Hive implements AutoCloseable {
     }
 
     public Task complete(String swarmId, String taskId, String agentId, String result) {
-        Task task = store.write(tx -> scheduler.complete(tx, swarmId, taskId, agentId, result, now())).toTask();
+        Task task = store.write(tx -> {
+            sessions.touch(tx, agentId, now());
+            return scheduler.complete(tx, swarmId, taskId, agentId, result, now());
+        }).toTask();
         log.debug("swarm {}: task {} completed by {}", swarmId, taskId, agentId);
         return task;
     }
@@ -232,8 +316,10 @@ public final class Hive implements AutoCloseable {
      * after its backoff; otherwise it fails and blocks every task that depends on it.
      */
     public Task fail(String swarmId, String taskId, String agentId, String error, boolean retryable) {
-        Task task = store.write(tx -> scheduler.fail(tx, swarmId, taskId, agentId, error, retryable, now()))
-                .toTask();
+        Task task = store.write(tx -> {
+            sessions.touch(tx, agentId, now());
+            return scheduler.fail(tx, swarmId, taskId, agentId, error, retryable, now());
+        }).toTask();
         if (task.status() == TaskState.FAILED) {
             log.info("swarm {}: task {} failed for good (attempt {}): {}", swarmId, taskId, task.attempt(), error);
         } else {
@@ -270,9 +356,13 @@ public final class Hive implements AutoCloseable {
         });
     }
 
-    /** Fails attempts past their timeout and readies tasks whose backoff passed; returns how many changed. */
+    /**
+     * Declares lost the agents silent past the session timeout (taking back their tasks), fails
+     * attempts past their timeout and readies tasks whose backoff passed; returns how many agents
+     * and tasks changed.
+     */
     public int sweep() {
-        return store.write(tx -> scheduler.sweep(tx, now()));
+        return store.write(tx -> sessions.expire(tx, now()) + scheduler.sweep(tx, now()));
     }
 
     private void sweepQuietly() {

@@ -520,6 +520,34 @@ public final class Scheduler {
         }
     }
 
+    /**
+     * Takes back every task {@code agentId} holds in progress, because the agent is gone or lost:
+     * each goes back to {@code ready} with its attempt counted, or fails (blocking its dependents)
+     * when it has no attempt left. Returns the tasks as they are now.
+     */
+    public List<TaskRow> abandon(StoreTx tx, String agentId, String reason, Instant now) {
+        Transition op = new Transition(tx, now);
+        List<TaskRow> changed = new ArrayList<>();
+        for (TaskRow task : tx.runningTasks(agentId)) {
+            if (task.attempt() < task.maxAttempts()) {
+                TaskRow requeued = op.save(task, task.with(TaskState.READY, task.remainingDeps(), task.attempt(), null,
+                        null, reason, List.of(), null, null, task.startedAt(), null));
+                op.event(task.swarmId(), "task_requeued", task, agentId,
+                        Map.of("attempt", task.attempt(), "reason", reason));
+                changed.add(requeued);
+            } else {
+                TaskRow failed = op.save(task, task.with(TaskState.FAILED, task.remainingDeps(), task.attempt(),
+                        agentId, null, reason, List.of(), null, null, task.startedAt(), now));
+                op.event(task.swarmId(), "task_failed", task, agentId,
+                        Map.of("attempt", task.attempt(), "error", reason, "will_retry", false));
+                block(op, failed);
+                changed.add(failed);
+            }
+        }
+        op.finish();
+        return changed;
+    }
+
     // --- time ---
 
     /**

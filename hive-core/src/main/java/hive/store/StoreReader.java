@@ -29,6 +29,12 @@ public interface StoreReader {
     /** A swarm's tasks (of one state, when given), oldest first. */
     List<TaskRow> tasks(String swarmId, Optional<TaskState> state);
 
+    /** The agent registered with this id, in whatever status. */
+    Optional<AgentRow> agent(String agentId);
+
+    /** Every agent ever registered, by id. */
+    List<AgentRow> agents();
+
     /** A swarm's events after {@code afterSeq}, in order, at most {@code limit}. */
     List<Event> events(String swarmId, long afterSeq, int limit);
 }

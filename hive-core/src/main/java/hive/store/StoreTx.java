@@ -83,4 +83,13 @@ public interface StoreTx extends StoreReader {
 
     /** Appends events whose numbers were reserved with {@link #advanceSwarm}. */
     void insertEvents(List<Event> events);
+
+    /** Registers an agent, or writes a registered agent's new state. */
+    void putAgent(AgentRow agent);
+
+    /** Active agents whose session ended at or before {@code now}, earliest first. */
+    List<AgentRow> expiredSessions(Instant now, int limit);
+
+    /** The tasks the agent holds in progress, over all swarms, oldest first. */
+    List<TaskRow> runningTasks(String agentId);
 }

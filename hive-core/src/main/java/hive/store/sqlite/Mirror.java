@@ -2,6 +2,7 @@ package hive.store.sqlite;
 
 import hive.events.Event;
 import hive.schedule.TaskState;
+import hive.store.AgentRow;
 import hive.store.Counters;
 import hive.store.StoreTx;
 import hive.store.SwarmRow;
@@ -58,7 +59,21 @@ final class Mirror implements StoreTx {
         }
     }
 
-    private sealed interface Undo permits TaskUndo, SwarmUndo, EdgeUndo {
+    private sealed interface Undo permits TaskUndo, SwarmUndo, EdgeUndo, AgentUndo {
+    }
+
+    private record AgentUndo(String id, AgentRow old) implements Undo {
+    }
+
+    /** A place on the session timeline: when an agent's session ends. */
+    record SessionKey(long at, String agentId) implements Comparable<SessionKey> {
+        private static final Comparator<SessionKey> ORDER =
+                Comparator.comparingLong(SessionKey::at).thenComparing(SessionKey::agentId);
+
+        @Override
+        public int compareTo(SessionKey other) {
+            return ORDER.compare(this, other);
+        }
     }
 
     private record TaskUndo(long pk, TaskRow old) implements Undo {
@@ -87,13 +102,16 @@ final class Mirror implements StoreTx {
     private final TreeSet<QueueKey> readyAll = new TreeSet<>();
     private final TreeSet<TimeKey> retries = new TreeSet<>();
     private final TreeSet<TimeKey> deadlines = new TreeSet<>();
-    private final Map<String, Integer> runningByAgent = new HashMap<>();
+    private final Map<String, Set<Long>> runningByAgent = new HashMap<>();
+    private final Map<String, AgentRow> agents = new HashMap<>();
+    private final TreeSet<SessionKey> sessions = new TreeSet<>();
     private long nextPk = 1;
 
     // --- what the current batch changed ---
     private Set<Long> dirtyTasks = new LinkedHashSet<>();
     private Set<Long> newTasks = new HashSet<>();
     private final Set<String> dirtySwarms = new LinkedHashSet<>();
+    private final Set<String> dirtyAgents = new LinkedHashSet<>();
     private final Set<String> newSwarms = new HashSet<>();
     private List<Undo> undo = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
@@ -127,8 +145,12 @@ final class Mirror implements StoreTx {
         retries.clear();
         deadlines.clear();
         runningByAgent.clear();
+        agents.clear();
+        sessions.clear();
         events.clear();
         forgetBatch();
+        handle.createQuery("SELECT " + SqliteRows.AGENT_COLUMNS + " FROM agents").map(SqliteRows.AGENT)
+                .forEach(this::indexAgent);
         handle.createQuery("SELECT " + SqliteRows.SWARM_COLUMNS + " FROM swarms ORDER BY created_at, id")
                 .map(SqliteRows.SWARM).forEach(s -> swarms.put(s.id(), s));
         handle.createQuery("SELECT " + SqliteRows.TASK_COLUMNS + " FROM tasks ORDER BY pk")
@@ -170,6 +192,12 @@ final class Mirror implements StoreTx {
                         swarms.put(u.id(), u.old());
                     }
                 }
+                case AgentUndo u -> {
+                    unindexAgent(agents.remove(u.id()));
+                    if (u.old() != null) {
+                        indexAgent(u.old());
+                    }
+                }
                 case EdgeUndo u -> {
                     removeLast(dependents.get(u.dep()), u.task());
                     removeLast(dependencies.get(u.task()), u.dep());
@@ -181,13 +209,13 @@ final class Mirror implements StoreTx {
 
     /** What a batch changed, as the rows to write: immutable, handed to the committer thread. */
     record Changes(List<SwarmRow> newSwarms, List<SwarmRow> changedSwarms, List<TaskRow> newTasks,
-            List<TaskRow> changedTasks, List<Event> events)
+            List<TaskRow> changedTasks, List<AgentRow> agents, List<Event> events)
             implements hive.store.WriterSession.ChangeSet {
 
         @Override
         public boolean isEmpty() {
             return newSwarms.isEmpty() && changedSwarms.isEmpty() && newTasks.isEmpty() && changedTasks.isEmpty()
-                    && events.isEmpty();
+                    && agents.isEmpty() && events.isEmpty();
         }
 
         void writeTo(SqliteWrites sql) {
@@ -195,6 +223,7 @@ final class Mirror implements StoreTx {
             sql.updateSwarms(changedSwarms);
             sql.insertTasks(newTasks);
             sql.updateTasks(changedTasks);
+            sql.putAgents(agents);
             sql.insertEvents(events);
         }
     }
@@ -221,7 +250,14 @@ final class Mirror implements StoreTx {
                 (newTasks.contains(pk) ? insertedTasks : changedTasks).add(t);
             }
         }
-        Changes changes = new Changes(insertedSwarms, changedSwarms, insertedTasks, changedTasks,
+        List<AgentRow> changedAgents = new ArrayList<>();
+        for (String id : dirtyAgents) {
+            AgentRow a = agents.get(id);
+            if (a != null) {
+                changedAgents.add(a);
+            }
+        }
+        Changes changes = new Changes(insertedSwarms, changedSwarms, insertedTasks, changedTasks, changedAgents,
                 List.copyOf(events));
         events.clear();
         forgetBatch();
@@ -242,6 +278,7 @@ final class Mirror implements StoreTx {
         }
         dirtySwarms.clear();
         newSwarms.clear();
+        dirtyAgents.clear();
     }
 
     // --- index upkeep ---
@@ -265,7 +302,7 @@ final class Mirror implements StoreTx {
                 if (t.deadline() != null) {
                     deadlines.add(new TimeKey(t.deadline().toEpochMilli(), t.pk()));
                 }
-                runningByAgent.merge(t.assignedAgent(), 1, Integer::sum);
+                runningByAgent.computeIfAbsent(t.assignedAgent(), k -> new java.util.TreeSet<>()).add(t.pk());
             }
             default -> {
                 // finished and blocked tasks are found through their swarm only
@@ -303,7 +340,13 @@ final class Mirror implements StoreTx {
                 if (t.deadline() != null) {
                     deadlines.remove(new TimeKey(t.deadline().toEpochMilli(), t.pk()));
                 }
-                runningByAgent.computeIfPresent(t.assignedAgent(), (k, n) -> n == 1 ? null : n - 1);
+                Set<Long> running = runningByAgent.get(t.assignedAgent());
+                if (running != null) {
+                    running.remove(t.pk());
+                    if (running.isEmpty()) {
+                        runningByAgent.remove(t.assignedAgent());
+                    }
+                }
             }
             default -> {
                 // not indexed
@@ -570,7 +613,59 @@ final class Mirror implements StoreTx {
 
     @Override
     public int inProgressCount(String agentId) {
-        return runningByAgent.getOrDefault(agentId, 0);
+        Set<Long> running = runningByAgent.get(agentId);
+        return running == null ? 0 : running.size();
+    }
+
+    @Override
+    public List<TaskRow> runningTasks(String agentId) {
+        return rows(List.copyOf(runningByAgent.getOrDefault(agentId, Set.of())));
+    }
+
+    // --- StoreTx: agents ---
+
+    private void indexAgent(AgentRow a) {
+        agents.put(a.id(), a);
+        if (a.expiresAt() != null) {
+            sessions.add(new SessionKey(a.expiresAt().toEpochMilli(), a.id()));
+        }
+    }
+
+    private void unindexAgent(AgentRow a) {
+        if (a != null && a.expiresAt() != null) {
+            sessions.remove(new SessionKey(a.expiresAt().toEpochMilli(), a.id()));
+        }
+    }
+
+    @Override
+    public Optional<AgentRow> agent(String agentId) {
+        return Optional.ofNullable(agents.get(agentId));
+    }
+
+    @Override
+    public List<AgentRow> agents() {
+        return agents.values().stream().sorted(Comparator.comparing(AgentRow::id)).toList();
+    }
+
+    @Override
+    public void putAgent(AgentRow agent) {
+        AgentRow old = agents.get(agent.id());
+        unindexAgent(old);
+        indexAgent(agent);
+        undo.add(new AgentUndo(agent.id(), old));
+        dirtyAgents.add(agent.id());
+    }
+
+    @Override
+    public List<AgentRow> expiredSessions(Instant now, int limit) {
+        List<AgentRow> expired = new ArrayList<>();
+        for (SessionKey key : sessions.headSet(new SessionKey(now.toEpochMilli(), "\uffff"), true)) {
+            expired.add(agents.get(key.agentId()));
+            if (expired.size() == limit) {
+                break;
+            }
+        }
+        return expired;
     }
 
     @Override

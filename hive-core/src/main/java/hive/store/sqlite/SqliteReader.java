@@ -7,6 +7,7 @@ import static hive.store.sqlite.SqliteRows.TASK_COLUMNS;
 
 import hive.events.Event;
 import hive.schedule.TaskState;
+import hive.store.AgentRow;
 import hive.store.StoreJson;
 import hive.store.StoreReader;
 import hive.store.SwarmRow;
@@ -73,6 +74,18 @@ final class SqliteReader implements StoreReader {
         }
         return handle.createQuery("SELECT " + TASK_COLUMNS + " FROM tasks WHERE swarm_id = ? ORDER BY pk")
                 .bind(0, swarmId).map(TASK).list();
+    }
+
+    @Override
+    public Optional<AgentRow> agent(String agentId) {
+        return handle.createQuery("SELECT " + SqliteRows.AGENT_COLUMNS + " FROM agents WHERE id = ?")
+                .bind(0, agentId).map(SqliteRows.AGENT).findOne();
+    }
+
+    @Override
+    public List<AgentRow> agents() {
+        return handle.createQuery("SELECT " + SqliteRows.AGENT_COLUMNS + " FROM agents ORDER BY id")
+                .map(SqliteRows.AGENT).list();
     }
 
     @Override

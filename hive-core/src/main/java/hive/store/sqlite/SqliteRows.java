@@ -1,6 +1,8 @@
 package hive.store.sqlite;
 
+import hive.agents.AgentStatus;
 import hive.schedule.TaskState;
+import hive.store.AgentRow;
 import hive.store.Counters;
 import hive.store.StoreJson;
 import hive.store.SwarmRow;
@@ -9,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.StatementContext;
 
@@ -51,7 +54,11 @@ final class SqliteRows {
             + " n_pending, n_ready, n_in_progress, n_completed, n_failed, n_blocked, n_cancelled, weight_total,"
             + " weight_completed, event_seq";
 
+    static final String AGENT_COLUMNS = "id, name, roles, max_tasks, allowed_paths, status, registered_at,"
+            + " last_heartbeat, expires_at";
+
     static final RowMapper<TaskRow> TASK = SqliteRows::mapTask;
+    static final RowMapper<AgentRow> AGENT = SqliteRows::mapAgent;
     static final RowMapper<SwarmRow> SWARM = SqliteRows::mapSwarm;
 
     private SqliteRows() {
@@ -74,6 +81,12 @@ final class SqliteRows {
         return new SwarmRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                 StoreJson.defaults(rs.getString(5)), Instant.ofEpochMilli(rs.getLong(6)), rs.getInt(7) != 0,
                 rs.getInt(8) != 0, counters, rs.getLong(18));
+    }
+
+    private static AgentRow mapAgent(ResultSet rs, StatementContext ctx) throws SQLException {
+        return new AgentRow(rs.getString(1), rs.getString(2), Set.copyOf(StoreJson.strings(rs.getString(3))),
+                rs.getInt(4), StoreJson.strings(rs.getString(5)), AgentStatus.ofWire(rs.getString(6)),
+                Instant.ofEpochMilli(rs.getLong(7)), Instant.ofEpochMilli(rs.getLong(8)), instant(rs, 9));
     }
 
     private static Instant instant(ResultSet rs, int column) throws SQLException {

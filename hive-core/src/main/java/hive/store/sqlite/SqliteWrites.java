@@ -4,6 +4,7 @@ import static hive.store.sqlite.SqliteRows.TASK_INSERT_COLUMNS;
 import static hive.store.sqlite.SqliteRows.secondsToMillis;
 
 import hive.events.Event;
+import hive.store.AgentRow;
 import hive.store.Counters;
 import hive.store.StoreFailure;
 import hive.store.StoreJson;
@@ -30,6 +31,7 @@ final class SqliteWrites implements AutoCloseable {
     private final PreparedStatement insertTask;
     private final PreparedStatement updateTask;
     private final PreparedStatement insertEvent;
+    private final PreparedStatement putAgent;
 
     SqliteWrites(Connection connection) {
         try {
@@ -43,6 +45,11 @@ final class SqliteWrites implements AutoCloseable {
             updateTask = connection.prepareStatement("UPDATE tasks SET state = ?, attempt = ?,"
                     + " assigned_agent = ?, result = ?, error = ?, blocked_by = ?, not_before = ?, deadline = ?,"
                     + " started_at = ?, finished_at = ? WHERE pk = ?");
+            putAgent = connection.prepareStatement("INSERT INTO agents (" + SqliteRows.AGENT_COLUMNS + ") VALUES"
+                    + " (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+                    + " roles = excluded.roles, max_tasks = excluded.max_tasks, allowed_paths = excluded.allowed_paths,"
+                    + " status = excluded.status, last_heartbeat = excluded.last_heartbeat,"
+                    + " expires_at = excluded.expires_at");
             insertEvent = connection.prepareStatement("INSERT INTO events (swarm_id, seq, type, task_id, agent_id,"
                     + " at, data) VALUES (?, ?, ?, ?, ?, ?, ?)");
         } catch (SQLException e) {
@@ -140,6 +147,20 @@ final class SqliteWrites implements AutoCloseable {
         }
     }
 
+    void putAgents(List<AgentRow> agents) {
+        run(putAgent, agents, (st, a) -> {
+            st.setString(1, a.id());
+            st.setString(2, a.name());
+            st.setString(3, StoreJson.strings(a.roles().stream().sorted().toList()));
+            st.setInt(4, a.maxTasks());
+            st.setString(5, StoreJson.strings(a.allowedPaths()));
+            st.setString(6, a.status().wire());
+            setTime(st, 7, a.registeredAt());
+            setTime(st, 8, a.lastHeartbeat());
+            setTime(st, 9, a.expiresAt());
+        });
+    }
+
     void insertEvents(List<Event> events) {
         run(insertEvent, events, (st, e) -> {
             st.setString(1, e.swarmId());
@@ -179,7 +200,8 @@ final class SqliteWrites implements AutoCloseable {
 
     @Override
     public void close() {
-        for (PreparedStatement st : List.of(insertSwarm, updateSwarm, insertTask, updateTask, insertEvent)) {
+        for (PreparedStatement st : List.of(insertSwarm, updateSwarm, insertTask, updateTask, insertEvent,
+                putAgent)) {
             try {
                 st.close();
             } catch (SQLException ignored) {

@@ -1,0 +1,134 @@
+package hive.agents;
+
+import hive.Conflict;
+import hive.NotFound;
+import hive.schedule.Scheduler;
+import hive.store.AgentRow;
+import hive.store.StoreTx;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Agent sessions: registration, heartbeats, leaving, and the expiry of agents that went silent.
+ * A session is a lease: every request of an agent renews it for the session timeout; an agent not
+ * heard from for longer becomes {@code lost}, and everything it held is taken back (its tasks go
+ * back to the queue with the attempt counted, or fail with no attempt left). Leaving does the same
+ * and marks it {@code gone}.
+ *
+ * <p>Each method is one step of a store operation ({@link StoreTx}); expiry reads only the due
+ * part of the session timeline, so it is cheap to run often and safe to run on several nodes.
+ * Stateless apart from its configuration; thread-safe.
+ */
+public final class Sessions {
+
+    private static final Logger log = LoggerFactory.getLogger(Sessions.class);
+    private static final SecureRandom IDS = new SecureRandom();
+    private static final char[] ID_CHARS = "abcdefghijkmnopqrstuvwxyz23456789".toCharArray();
+    private static final int EXPIRY_PAGE = 256;
+
+    private final Scheduler scheduler;
+    private final Duration timeout;
+
+    public Sessions(Scheduler scheduler, Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("the session timeout must be positive, got " + timeout);
+        }
+        this.scheduler = scheduler;
+        this.timeout = timeout;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /**
+     * Registers an agent; registering an id that exists returns that agent as it was registered
+     * (its roles, limits and paths), renewing its session, and makes a lost or gone agent active
+     * again.
+     */
+    public AgentRow register(StoreTx tx, Registration request, Instant now) {
+        String id = request.id() != null ? request.id() : newId();
+        AgentRow existing = tx.agent(id).orElse(null);
+        if (existing != null) {
+            AgentRow again = existing.heard(now, now.plus(timeout));
+            tx.putAgent(again);
+            return again;
+        }
+        AgentRow agent = new AgentRow(id, request.name(), request.roles(), request.maxTasks(),
+                request.allowedPaths(), AgentStatus.ACTIVE, now, now, now.plus(timeout));
+        tx.putAgent(agent);
+        return agent;
+    }
+
+    /** Renews the agent's session. {@link NotFound} if unknown; {@link Conflict} if lost or gone. */
+    public AgentRow heartbeat(StoreTx tx, String agentId, Instant now) {
+        AgentRow agent = tx.agent(agentId).orElseThrow(() -> new NotFound("no agent '" + agentId + "'"));
+        if (agent.status() != AgentStatus.ACTIVE) {
+            throw new Conflict("agent '" + agentId + "' is " + agent.status().wire()
+                    + ": what it held was taken back; register again to go on");
+        }
+        AgentRow renewed = agent.heard(now, now.plus(timeout));
+        tx.putAgent(renewed);
+        return renewed;
+    }
+
+    /**
+     * Renews the session of a registered, active agent making a request; an id that was never
+     * registered (an embedded worker) is left alone. {@link Conflict} for a lost or gone agent.
+     */
+    public void touch(StoreTx tx, String agentId, Instant now) {
+        AgentRow agent = tx.agent(agentId).orElse(null);
+        if (agent == null) {
+            return;
+        }
+        if (agent.status() != AgentStatus.ACTIVE) {
+            throw new Conflict("agent '" + agentId + "' is " + agent.status().wire()
+                    + ": what it held was taken back; register again to go on");
+        }
+        tx.putAgent(agent.heard(now, now.plus(timeout)));
+    }
+
+    /** The agent leaves: its tasks are taken back, its status is {@code gone}. Idempotent. */
+    public AgentRow leave(StoreTx tx, String agentId, Instant now) {
+        AgentRow agent = tx.agent(agentId).orElseThrow(() -> new NotFound("no agent '" + agentId + "'"));
+        if (agent.status() == AgentStatus.GONE) {
+            return agent;
+        }
+        scheduler.abandon(tx, agentId, "agent '" + agentId + "' left", now);
+        AgentRow gone = agent.ended(AgentStatus.GONE);
+        tx.putAgent(gone);
+        log.info("agent {} left", agentId);
+        return gone;
+    }
+
+    /** Every active agent whose session ended by {@code now} becomes lost; returns how many. */
+    public int expire(StoreTx tx, Instant now) {
+        int lost = 0;
+        List<AgentRow> expired;
+        do {
+            expired = tx.expiredSessions(now, EXPIRY_PAGE);
+            for (AgentRow agent : expired) {
+                String reason = "agent '" + agent.id() + "' lost: silent since " + agent.lastHeartbeat()
+                        + " (session timeout " + timeout.toSeconds() + " s)";
+                List<?> taken = scheduler.abandon(tx, agent.id(), reason, now);
+                tx.putAgent(agent.ended(AgentStatus.LOST));
+                log.info("agent {} lost after {} s of silence; {} task(s) taken back", agent.id(),
+                        timeout.toSeconds(), taken.size());
+                lost++;
+            }
+        } while (expired.size() == EXPIRY_PAGE);
+        return lost;
+    }
+
+    private static String newId() {
+        char[] id = new char[12];
+        for (int i = 0; i < id.length; i++) {
+            id[i] = ID_CHARS[IDS.nextInt(ID_CHARS.length)];
+        }
+        return "ag_" + new String(id);
+    }
+}
