@@ -6,6 +6,11 @@ import hive.agents.AgentProfile;
 import hive.agents.Registration;
 import hive.agents.Sessions;
 import hive.events.Event;
+import hive.locks.AcquireResult;
+import hive.locks.Lock;
+import hive.locks.LockPath;
+import hive.locks.LockRequest;
+import hive.locks.LockTable;
 import hive.plan.Plan;
 import hive.plan.PlanFormat;
 import hive.plan.Plans;
@@ -18,6 +23,7 @@ import hive.schedule.Task;
 import hive.schedule.TaskState;
 import hive.store.AgentRow;
 import hive.store.Durability;
+import hive.store.LockRow;
 import hive.store.Store;
 import hive.store.StoreTx;
 import hive.store.SwarmRow;
@@ -62,6 +68,7 @@ public final class Hive implements AutoCloseable {
 
     private final Store store;
     private final InstantSource clock;
+    private final LockTable locks;
     private final Scheduler scheduler;
     private final Sessions sessions;
     private final ScheduledExecutorService sweeper;
@@ -70,8 +77,9 @@ public final class Hive implements AutoCloseable {
             Duration sessionTimeout) {
         this.store = store;
         this.clock = clock;
-        this.scheduler = new Scheduler(random);
-        this.sessions = new Sessions(scheduler, sessionTimeout);
+        this.locks = new LockTable();
+        this.scheduler = new Scheduler(random, locks);
+        this.sessions = new Sessions(scheduler, locks, sessionTimeout);
         if (sweepEvery.isZero()) {
             this.sweeper = null;
         } else {
@@ -246,6 +254,55 @@ public final class Hive implements AutoCloseable {
         return new AgentProfile(agent.id(), agent.roles(), agent.maxTasks());
     }
 
+    // --- locks ---
+
+    /**
+     * Locks every path of the request for its agent, all or nothing: {@link AcquireResult.Granted}
+     * with the fencing token, or {@link AcquireResult.Conflicted} with the locks in the way (nothing
+     * taken). Re-entrant: what the agent holds is renewed. {@link Forbidden} for a path outside the
+     * agent's allowed paths. Does not wait.
+     */
+    public AcquireResult acquire(LockRequest request) {
+        AcquireResult result = store.write(tx -> {
+            sessions.touch(tx, request.agentId(), now());
+            return locks.acquire(tx, request, now());
+        });
+        if (result instanceof AcquireResult.Granted granted) {
+            log.debug("locks granted to {} in {} with token {}: {}", request.agentId(), request.workspace(),
+                    granted.token(), request.paths());
+        }
+        return result;
+    }
+
+    /**
+     * Releases the agent's locks on {@code paths} in {@code workspace}, or all its locks when
+     * {@code paths} is null. {@link Forbidden} for a path that another agent holds.
+     */
+    public List<Lock> release(String agentId, String workspace, List<LockPath> paths) {
+        return store.write(tx -> {
+            sessions.touch(tx, agentId, now());
+            return locks.release(tx, agentId, workspace, paths);
+        });
+    }
+
+    /** Renews the agent's locks on {@code paths} (all when null) for {@code ttl}; tokens are kept. */
+    public List<Lock> renew(String agentId, String workspace, List<LockPath> paths, Duration ttl) {
+        return store.write(tx -> {
+            sessions.touch(tx, agentId, now());
+            return locks.renew(tx, agentId, workspace, paths, ttl, now());
+        });
+    }
+
+    /** The locks held in {@code workspace} (in every workspace when null). */
+    public List<Lock> locks(String workspace) {
+        return store.read(tx -> tx.locks(workspace).stream().map(LockRow::toLock).toList());
+    }
+
+    /** Lock figures of this process since it started. */
+    public LockTable.Stats lockStats() {
+        return locks.stats();
+    }
+
     // --- agents ---
 
     /**
@@ -357,12 +414,12 @@ public final class Hive implements AutoCloseable {
     }
 
     /**
-     * Declares lost the agents silent past the session timeout (taking back their tasks), fails
-     * attempts past their timeout and readies tasks whose backoff passed; returns how many agents
-     * and tasks changed.
+     * Declares lost the agents silent past the session timeout (taking back their tasks and
+     * locks), fails attempts past their timeout, readies tasks whose backoff passed and breaks
+     * lock leases that ended; returns how many agents, tasks and locks changed.
      */
     public int sweep() {
-        return store.write(tx -> sessions.expire(tx, now()) + scheduler.sweep(tx, now()));
+        return store.write(tx -> sessions.expire(tx, now()) + scheduler.sweep(tx, now()) + locks.expire(tx, now()));
     }
 
     private void sweepQuietly() {

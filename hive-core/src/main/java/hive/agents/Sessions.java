@@ -2,6 +2,7 @@ package hive.agents;
 
 import hive.Conflict;
 import hive.NotFound;
+import hive.locks.LockTable;
 import hive.schedule.Scheduler;
 import hive.store.AgentRow;
 import hive.store.StoreTx;
@@ -16,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * Agent sessions: registration, heartbeats, leaving, and the expiry of agents that went silent.
  * A session is a lease: every request of an agent renews it for the session timeout; an agent not
  * heard from for longer becomes {@code lost}, and everything it held is taken back (its tasks go
- * back to the queue with the attempt counted, or fail with no attempt left). Leaving does the same
- * and marks it {@code gone}.
+ * back to the queue with the attempt counted, or fail with no attempt left; its locks are
+ * released). Leaving does the same and marks it {@code gone}. A heartbeat also keeps the agent's
+ * locks alive for at least one more session timeout.
  *
  * <p>Each method is one step of a store operation ({@link StoreTx}); expiry reads only the due
  * part of the session timeline, so it is cheap to run often and safe to run on several nodes.
@@ -31,13 +33,15 @@ public final class Sessions {
     private static final int EXPIRY_PAGE = 256;
 
     private final Scheduler scheduler;
+    private final LockTable locks;
     private final Duration timeout;
 
-    public Sessions(Scheduler scheduler, Duration timeout) {
+    public Sessions(Scheduler scheduler, LockTable locks, Duration timeout) {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("the session timeout must be positive, got " + timeout);
         }
         this.scheduler = scheduler;
+        this.locks = locks;
         this.timeout = timeout;
     }
 
@@ -73,6 +77,7 @@ public final class Sessions {
         }
         AgentRow renewed = agent.heard(now, now.plus(timeout));
         tx.putAgent(renewed);
+        locks.extend(tx, agentId, timeout, now);
         return renewed;
     }
 
@@ -99,6 +104,7 @@ public final class Sessions {
             return agent;
         }
         scheduler.abandon(tx, agentId, "agent '" + agentId + "' left", now);
+        locks.release(tx, agentId, null, null);
         AgentRow gone = agent.ended(AgentStatus.GONE);
         tx.putAgent(gone);
         log.info("agent {} left", agentId);
@@ -115,8 +121,9 @@ public final class Sessions {
                 String reason = "agent '" + agent.id() + "' lost: silent since " + agent.lastHeartbeat()
                         + " (session timeout " + timeout.toSeconds() + " s)";
                 List<?> taken = scheduler.abandon(tx, agent.id(), reason, now);
+                locks.release(tx, agent.id(), null, null);
                 tx.putAgent(agent.ended(AgentStatus.LOST));
-                log.info("agent {} lost after {} s of silence; {} task(s) taken back", agent.id(),
+                log.info("agent {} lost after {} s of silence; {} task(s) taken back, its locks released", agent.id(),
                         timeout.toSeconds(), taken.size());
                 lost++;
             }

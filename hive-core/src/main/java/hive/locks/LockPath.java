@@ -2,6 +2,7 @@ package hive.locks;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 
 /**
  * A workspace-relative path, directory or glob that a lock may cover, in normal form: segments
@@ -9,6 +10,36 @@ import java.util.Deque;
  * kept as the mark of a directory ({@code src/}). Glob characters ({@code * ** ? [}) are kept as
  * written. The constructor accepts only normal forms; {@link #parse} makes one from user input.
  * Immutable.
+ *
+ * <h2>What a lock covers</h2>
+ * A lock covers a set of real file paths: relative, {@code /}-separated, every segment non-empty
+ * and neither {@code .} nor {@code ..}.
+ * <ul>
+ *   <li>A plain path {@code a/b} covers {@code a/b} and everything below it ({@code a/b/...}): it may
+ *       name a file or a folder, and a lock never misses a conflict, so it is taken as both. This
+ *       "may be a folder" rule is the only source of conflicts that the files on disk might not
+ *       justify: {@code src/x.js} conflicts with {@code src/**}{@code /*.ts}, since
+ *       {@code src/x.js/y.ts} would be under both.
+ *   <li>A directory {@code src/} covers {@code src} and everything below it, as {@code src} does.
+ *   <li>A glob covers every path it matches and everything below each of them (a match, too, may
+ *       be a folder: {@code *.md} covers {@code x.md/y}). In a segment,
+ *       {@code *} matches any run of characters (none included), {@code ?} one character, and
+ *       {@code [abc]}, {@code [a-z]}, {@code [!a-c]} or {@code [^a-c]} one character of (or not of)
+ *       the class; none of them ever matches {@code /}. A {@code ]} right after {@code [},
+ *       {@code [!} or {@code [^} belongs to the class, as does a {@code -} first or last;
+ *       {@code [[]} matches a {@code [} itself. A segment that is exactly {@code **} matches zero
+ *       or more whole segments: {@code a/**}{@code /b} matches {@code a/b} and {@code a/x/y/b}, and
+ *       {@code a/**} covers what {@code a} covers. Elsewhere {@code **} is {@code *}: {@code a**b}
+ *       is {@code a*b}.
+ * </ul>
+ * The construction refuses a glob it cannot read or that covers no real path: a {@code [}
+ * without its {@code ]}, a range written backwards ({@code [z-a]}), or a segment that can only be
+ * {@code .} or {@code ..} ({@code [.]}). So every lock path covers something and overlaps itself.
+ * Characters are Unicode code points; {@code ?} and negated classes never match {@code /},
+ * {@code \}, a control character or a lone surrogate, which no normalized path holds.
+ *
+ * <p>Two lock paths {@link #overlaps overlap} when some real path is covered by both; the answer
+ * is exact, with no false conflict beyond the "may be a folder" rule above.
  */
 public record LockPath(String value) {
 
@@ -21,14 +52,22 @@ public record LockPath(String value) {
             throw new IllegalArgumentException(
                     "lock path '" + value + "' is not in normal form ('" + normal + "'); use LockPath.parse");
         }
+        if (isGlob(value)) {
+            PathPattern pattern = PathPattern.compile(value);
+            if (PathPattern.commonPath(pattern, pattern).isEmpty()) {
+                throw new IllegalArgumentException("glob '" + value + "' covers no file path: one of its segments"
+                        + " can only be '.' or '..', or has a class that no character matches");
+            }
+        }
     }
 
     /**
      * The normal form of {@code raw}: {@code ./a//b} is {@code a/b}, {@code a/x/../b} is {@code a/b},
      * {@code src/} stays {@code src/}.
      *
-     * @throws IllegalArgumentException for an empty, absolute or escaping path, a backslash, or a
-     *     control character; the message says which
+     * @throws IllegalArgumentException for an empty, absolute or escaping path, a backslash, a
+     *     control character, or a glob that cannot be read or covers no file (see the class
+     *     comment); the message says which
      */
     public static LockPath parse(String raw) {
         return new LockPath(normalize(raw));
@@ -42,6 +81,65 @@ public record LockPath(String value) {
     /** True when the path contains a glob character ({@code *}, {@code ?} or {@code [}). */
     public boolean isGlob() {
         return isGlob(value);
+    }
+
+    /**
+     * True when some real file path is covered by both this and {@code other} (see the class
+     * comment): two exclusive locks on them conflict. Symmetric, and true for {@code other ==
+     * this}. Two paths without glob characters, the common case, take a prefix test on segments
+     * that allocates nothing; with a glob, both are compiled and intersected (see
+     * {@link PathPattern#commonPath}), O(length(this) × length(other)).
+     */
+    public boolean overlaps(LockPath other) {
+        if (!isGlob() && !other.isGlob()) {
+            int length = plainLength();
+            int otherLength = other.plainLength();
+            int shorter = Math.min(length, otherLength);
+            if (!value.regionMatches(0, other.value, 0, shorter)) {
+                return false;
+            }
+            return length == otherLength
+                    || (length > otherLength ? value : other.value).charAt(shorter) == '/';
+        }
+        return witness(other).isPresent();
+    }
+
+    /**
+     * True when this covers the file {@code filePath}: it is this path or below it, or matched by
+     * this glob or below a match. {@code filePath} is read literally ({@code *} in it is just a
+     * character) and normalized first as {@link #parse} does; a trailing {@code /} is ignored.
+     *
+     * @throws IllegalArgumentException when {@code filePath} is not a workspace-relative path
+     */
+    public boolean covers(String filePath) {
+        String file = normalize(filePath);
+        int fileLength = file.endsWith("/") ? file.length() - 1 : file.length();
+        if (isGlob()) {
+            return PathPattern.compile(value).matches(file.substring(0, fileLength));
+        }
+        int length = plainLength();
+        return fileLength >= length && file.regionMatches(0, value, 0, length)
+                && (fileLength == length || file.charAt(length) == '/');
+    }
+
+    /**
+     * A shortest real file path that both this and {@code other} cover, or empty when they do not
+     * {@link #overlaps overlap}. For two plain paths it is the longer one.
+     */
+    Optional<String> witness(LockPath other) {
+        if (!isGlob() && !other.isGlob()) {
+            if (!overlaps(other)) {
+                return Optional.empty();
+            }
+            LockPath longer = plainLength() >= other.plainLength() ? this : other;
+            return Optional.of(longer.value.substring(0, longer.plainLength()));
+        }
+        return PathPattern.commonPath(PathPattern.compile(value), PathPattern.compile(other.value));
+    }
+
+    /** The length of the value without its directory mark. */
+    private int plainLength() {
+        return isDirectory() ? value.length() - 1 : value.length();
     }
 
     @Override

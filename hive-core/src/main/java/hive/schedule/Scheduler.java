@@ -4,6 +4,11 @@ import hive.Conflict;
 import hive.Forbidden;
 import hive.NotFound;
 import hive.agents.AgentProfile;
+import hive.locks.AcquireResult;
+import hive.locks.LockMode;
+import hive.locks.LockPath;
+import hive.locks.LockRequest;
+import hive.locks.LockTable;
 import hive.plan.Plan;
 import hive.plan.TaskSpec;
 import hive.store.Counters;
@@ -41,9 +46,29 @@ public final class Scheduler {
     private static final int SWEEP_PAGE = 256;
 
     private final RandomGenerator random;
+    private final LockTable locks;
 
-    public Scheduler(RandomGenerator random) {
+    public Scheduler(RandomGenerator random, LockTable locks) {
         this.random = random;
+        this.locks = locks;
+    }
+
+    /** How a task names itself on the locks taken for it. */
+    static String ref(TaskRow task) {
+        return task.swarmId() + "/" + task.id();
+    }
+
+    private static List<LockPath> files(TaskRow task) {
+        return task.files().stream().map(LockPath::parse).toList();
+    }
+
+    /** The locks of other agents on the task's files, in its swarm's workspace. */
+    private List<AcquireResult.Conflict> fileConflicts(Transition op, TaskRow task, String agentId) {
+        if (task.files().isEmpty()) {
+            return List.of();
+        }
+        return locks.conflicts(op.tx(), agentId, op.swarm(task.swarmId()).workspace(), files(task),
+                LockMode.EXCLUSIVE, op.now());
     }
 
     // --- swarms ---
@@ -220,6 +245,9 @@ public final class Scheduler {
         if (swarm.status() == SwarmStatus.COMPLETED) {
             throw new Conflict("swarm '" + swarmId + "' is completed; there is nothing to cancel");
         }
+        for (TaskRow running : tx.tasks(swarmId, Optional.of(TaskState.IN_PROGRESS))) {
+            locks.releaseTask(tx, running.assignedAgent(), ref(running));
+        }
         Map<TaskState, Integer> cancelled = tx.cancelUnfinished(swarmId, now);
         Counters delta = Counters.ZERO;
         int count = 0;
@@ -261,14 +289,17 @@ public final class Scheduler {
         return started;
     }
 
-    /** The first ready task in queue order that the agent may take; the first page is one task. */
-    private static Optional<TaskRow> firstTakeable(Transition op, AgentProfile agent, String swarmId) {
+    /**
+     * The first ready task in queue order that the agent may take and whose files are free; the
+     * first page is one task.
+     */
+    private Optional<TaskRow> firstTakeable(Transition op, AgentProfile agent, String swarmId) {
         QueuePosition after = null;
         int limit = 1;
         while (true) {
             List<TaskRow> page = op.tx().readyQueue(swarmId, true, after, limit);
             for (TaskRow candidate : page) {
-                if (mayTake(agent, candidate)) {
+                if (mayTake(agent, candidate) && fileConflicts(op, candidate, agent.id()).isEmpty()) {
                     return Optional.of(candidate);
                 }
             }
@@ -301,6 +332,13 @@ public final class Scheduler {
     private TaskRow start(Transition op, TaskRow task, String agentId) {
         Instant now = op.now();
         int attempt = task.attempt() + 1;
+        if (!task.files().isEmpty()) {
+            LockRequest request = new LockRequest(agentId, op.swarm(task.swarmId()).workspace(), files(task),
+                    LockMode.EXCLUSIVE, seconds(task.timeoutS()), ref(task));
+            if (!(locks.acquire(op.tx(), request, now) instanceof AcquireResult.Granted)) {
+                throw new IllegalStateException("files of task " + ref(task) + " were checked free but are held");
+            }
+        }
         TaskRow started = op.save(task, task.with(TaskState.IN_PROGRESS, task.remainingDeps(), attempt, agentId,
                 null, task.error(), List.of(), null, now.plus(seconds(task.timeoutS())), now, null));
         op.event(task.swarmId(), "task_started", task, agentId, Map.of("attempt", attempt));
@@ -373,6 +411,15 @@ public final class Scheduler {
                         + (held == 1 ? "" : "s") + " (max_tasks " + agent.maxTasks() + ")");
             }
         }
+        if (!task.files().isEmpty()) {
+            List<AcquireResult.Conflict> conflicts = locks.conflicts(tx, agent == null ? "" : agent.id(),
+                    swarm.workspace(), files(task), LockMode.EXCLUSIVE, now);
+            if (!conflicts.isEmpty()) {
+                AcquireResult.Conflict c = conflicts.get(0);
+                return Readiness.no("file '" + c.path() + "' is locked by agent '" + c.heldBy() + "' ('"
+                        + c.heldPath() + "', " + c.heldMode().wire() + ", until " + c.expiresAt() + ")");
+            }
+        }
         return Readiness.yes();
     }
 
@@ -388,6 +435,7 @@ public final class Scheduler {
         TaskRow task = held(tx, swarmId, taskId, agentId);
         TaskRow done = op.save(task, task.with(TaskState.COMPLETED, task.remainingDeps(), task.attempt(),
                 task.assignedAgent(), result, null, List.of(), null, null, task.startedAt(), now));
+        locks.releaseTask(tx, agentId, ref(task));
         op.event(swarmId, "task_completed", task, agentId, Map.of("attempt", task.attempt()));
         for (TaskRow ready : tx.completeDependency(task.pk())) {
             op.counted(ready.withState(TaskState.PENDING), TaskState.READY);
@@ -426,6 +474,7 @@ public final class Scheduler {
     private TaskRow failAttempt(Transition op, TaskRow task, String error, boolean retryable) {
         Instant now = op.now();
         String agentId = task.assignedAgent();
+        locks.releaseTask(op.tx(), agentId, ref(task));
         if (retryable && task.attempt() < task.maxAttempts()) {
             Duration delay = backoff(task.backoffS(), task.attempt());
             boolean immediately = delay.isZero();
@@ -529,6 +578,7 @@ public final class Scheduler {
         Transition op = new Transition(tx, now);
         List<TaskRow> changed = new ArrayList<>();
         for (TaskRow task : tx.runningTasks(agentId)) {
+            locks.releaseTask(tx, agentId, ref(task));
             if (task.attempt() < task.maxAttempts()) {
                 TaskRow requeued = op.save(task, task.with(TaskState.READY, task.remainingDeps(), task.attempt(), null,
                         null, reason, List.of(), null, null, task.startedAt(), null));

@@ -35,6 +35,9 @@ public interface StoreReader {
     /** Every agent ever registered, by id. */
     List<AgentRow> agents();
 
+    /** The locks held in a workspace (every workspace when null), by workspace, path and agent. */
+    List<LockRow> locks(String workspace);
+
     /** A swarm's events after {@code afterSeq}, in order, at most {@code limit}. */
     List<Event> events(String swarmId, long afterSeq, int limit);
 }

@@ -84,6 +84,20 @@ public interface StoreTx extends StoreReader {
     /** Appends events whose numbers were reserved with {@link #advanceSwarm}. */
     void insertEvents(List<Event> events);
 
+    /** The locks an agent holds, over all workspaces. */
+    List<LockRow> locksOf(String agentId);
+
+    /** Grants or renews a lock (one row per workspace, path and agent). */
+    void putLock(LockRow lock);
+
+    void removeLock(LockRow lock);
+
+    /** The next fencing token: larger than every token given out before, by this or any node. */
+    long nextFencingToken();
+
+    /** Locks whose lease ended at or before {@code now}, earliest first. */
+    List<LockRow> expiredLocks(Instant now, int limit);
+
     /** Registers an agent, or writes a registered agent's new state. */
     void putAgent(AgentRow agent);
 

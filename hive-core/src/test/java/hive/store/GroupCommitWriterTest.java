@@ -234,7 +234,7 @@ class GroupCommitWriterTest {
                 """);
         Gate gate = gate(swarmId);
         var ghost = queue(() -> store.write(tx -> {
-            new Scheduler(new Random(1)).create(tx, urgent, "sw_ghost", clock.instant());
+            new Scheduler(new Random(1), new hive.locks.LockTable()).create(tx, urgent, "sw_ghost", clock.instant());
             throw new IllegalStateException("created, then failed");
         }));
         var claim = queue(() -> hive.claim(AgentProfile.of("a0"), null));
@@ -256,7 +256,7 @@ class GroupCommitWriterTest {
                 .containsOnly(swarmId);
 
         // and the same swarm can be created for real afterwards
-        String created = store.write(tx -> new Scheduler(new Random(1)).create(tx, urgent, "sw_ghost",
+        String created = store.write(tx -> new Scheduler(new Random(1), new hive.locks.LockTable()).create(tx, urgent, "sw_ghost",
                 clock.instant())).id();
         assertThat(hive.tasks(created)).extracting(Task::id, Task::status).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("g0", TaskState.READY),

@@ -4,6 +4,7 @@ import hive.events.Event;
 import hive.schedule.TaskState;
 import hive.store.AgentRow;
 import hive.store.Counters;
+import hive.store.LockRow;
 import hive.store.StoreTx;
 import hive.store.SwarmRow;
 import hive.store.TaskRow;
@@ -59,7 +60,25 @@ final class Mirror implements StoreTx {
         }
     }
 
-    private sealed interface Undo permits TaskUndo, SwarmUndo, EdgeUndo, AgentUndo {
+    private sealed interface Undo permits TaskUndo, SwarmUndo, EdgeUndo, AgentUndo, LockUndo, TokenUndo {
+    }
+
+    private record LockUndo(LockRow.Key key, LockRow old) implements Undo {
+    }
+
+    private record TokenUndo(long old) implements Undo {
+    }
+
+    /** A place on the lock timeline: when a lease ends. */
+    record LeaseKey(long at, LockRow.Key key) implements Comparable<LeaseKey> {
+        private static final Comparator<LeaseKey> ORDER = Comparator.comparingLong(LeaseKey::at)
+                .thenComparing(k -> k.key().workspace()).thenComparing(k -> k.key().path())
+                .thenComparing(k -> k.key().agentId());
+
+        @Override
+        public int compareTo(LeaseKey other) {
+            return ORDER.compare(this, other);
+        }
     }
 
     private record AgentUndo(String id, AgentRow old) implements Undo {
@@ -105,6 +124,12 @@ final class Mirror implements StoreTx {
     private final Map<String, Set<Long>> runningByAgent = new HashMap<>();
     private final Map<String, AgentRow> agents = new HashMap<>();
     private final TreeSet<SessionKey> sessions = new TreeSet<>();
+    private final Map<LockRow.Key, LockRow> locks = new HashMap<>();
+    private final Map<String, Set<LockRow.Key>> locksByWorkspace = new HashMap<>();
+    private final Map<String, Set<LockRow.Key>> locksByAgent = new HashMap<>();
+    private final TreeSet<LeaseKey> leases = new TreeSet<>();
+    private long fencingToken;
+    private boolean tokenDirty;
     private long nextPk = 1;
 
     // --- what the current batch changed ---
@@ -112,6 +137,7 @@ final class Mirror implements StoreTx {
     private Set<Long> newTasks = new HashSet<>();
     private final Set<String> dirtySwarms = new LinkedHashSet<>();
     private final Set<String> dirtyAgents = new LinkedHashSet<>();
+    private final Set<LockRow.Key> dirtyLocks = new LinkedHashSet<>();
     private final Set<String> newSwarms = new HashSet<>();
     private List<Undo> undo = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
@@ -151,6 +177,14 @@ final class Mirror implements StoreTx {
         forgetBatch();
         handle.createQuery("SELECT " + SqliteRows.AGENT_COLUMNS + " FROM agents").map(SqliteRows.AGENT)
                 .forEach(this::indexAgent);
+        locks.clear();
+        locksByWorkspace.clear();
+        locksByAgent.clear();
+        leases.clear();
+        handle.createQuery("SELECT " + SqliteRows.LOCK_COLUMNS + " FROM locks").map(SqliteRows.LOCK)
+                .forEach(this::indexLock);
+        fencingToken = handle.createQuery("SELECT value FROM meta WHERE name = 'fencing_token'")
+                .mapTo(Long.class).one();
         handle.createQuery("SELECT " + SqliteRows.SWARM_COLUMNS + " FROM swarms ORDER BY created_at, id")
                 .map(SqliteRows.SWARM).forEach(s -> swarms.put(s.id(), s));
         handle.createQuery("SELECT " + SqliteRows.TASK_COLUMNS + " FROM tasks ORDER BY pk")
@@ -198,6 +232,13 @@ final class Mirror implements StoreTx {
                         indexAgent(u.old());
                     }
                 }
+                case LockUndo u -> {
+                    unindexLock(locks.get(u.key()));
+                    if (u.old() != null) {
+                        indexLock(u.old());
+                    }
+                }
+                case TokenUndo u -> fencingToken = u.old();
                 case EdgeUndo u -> {
                     removeLast(dependents.get(u.dep()), u.task());
                     removeLast(dependencies.get(u.task()), u.dep());
@@ -209,13 +250,15 @@ final class Mirror implements StoreTx {
 
     /** What a batch changed, as the rows to write: immutable, handed to the committer thread. */
     record Changes(List<SwarmRow> newSwarms, List<SwarmRow> changedSwarms, List<TaskRow> newTasks,
-            List<TaskRow> changedTasks, List<AgentRow> agents, List<Event> events)
+            List<TaskRow> changedTasks, List<AgentRow> agents, List<LockRow> putLocks, List<LockRow.Key> removedLocks,
+            long fencingToken, List<Event> events)
             implements hive.store.WriterSession.ChangeSet {
 
         @Override
         public boolean isEmpty() {
             return newSwarms.isEmpty() && changedSwarms.isEmpty() && newTasks.isEmpty() && changedTasks.isEmpty()
-                    && agents.isEmpty() && events.isEmpty();
+                    && agents.isEmpty() && putLocks.isEmpty() && removedLocks.isEmpty() && fencingToken < 0
+                    && events.isEmpty();
         }
 
         void writeTo(SqliteWrites sql) {
@@ -224,6 +267,11 @@ final class Mirror implements StoreTx {
             sql.insertTasks(newTasks);
             sql.updateTasks(changedTasks);
             sql.putAgents(agents);
+            sql.removeLocks(removedLocks);
+            sql.putLocks(putLocks);
+            if (fencingToken >= 0) {
+                sql.saveFencingToken(fencingToken);
+            }
             sql.insertEvents(events);
         }
     }
@@ -257,8 +305,18 @@ final class Mirror implements StoreTx {
                 changedAgents.add(a);
             }
         }
+        List<LockRow> putLocks = new ArrayList<>();
+        List<LockRow.Key> removedLocks = new ArrayList<>();
+        for (LockRow.Key key : dirtyLocks) {
+            LockRow lock = locks.get(key);
+            if (lock != null) {
+                putLocks.add(lock);
+            } else {
+                removedLocks.add(key);
+            }
+        }
         Changes changes = new Changes(insertedSwarms, changedSwarms, insertedTasks, changedTasks, changedAgents,
-                List.copyOf(events));
+                putLocks, removedLocks, tokenDirty ? fencingToken : -1, List.copyOf(events));
         events.clear();
         forgetBatch();
         return changes;
@@ -279,6 +337,8 @@ final class Mirror implements StoreTx {
         dirtySwarms.clear();
         newSwarms.clear();
         dirtyAgents.clear();
+        dirtyLocks.clear();
+        tokenDirty = false;
     }
 
     // --- index upkeep ---
@@ -620,6 +680,98 @@ final class Mirror implements StoreTx {
     @Override
     public List<TaskRow> runningTasks(String agentId) {
         return rows(List.copyOf(runningByAgent.getOrDefault(agentId, Set.of())));
+    }
+
+    // --- StoreTx: locks ---
+
+    private void indexLock(LockRow lock) {
+        locks.put(lock.key(), lock);
+        locksByWorkspace.computeIfAbsent(lock.workspace(), k -> new LinkedHashSet<>()).add(lock.key());
+        locksByAgent.computeIfAbsent(lock.agentId(), k -> new LinkedHashSet<>()).add(lock.key());
+        leases.add(new LeaseKey(lock.expiresAt().toEpochMilli(), lock.key()));
+    }
+
+    private void unindexLock(LockRow lock) {
+        if (lock == null) {
+            return;
+        }
+        locks.remove(lock.key());
+        removeFrom(locksByWorkspace, lock.workspace(), lock.key());
+        removeFrom(locksByAgent, lock.agentId(), lock.key());
+        leases.remove(new LeaseKey(lock.expiresAt().toEpochMilli(), lock.key()));
+    }
+
+    private static void removeFrom(Map<String, Set<LockRow.Key>> index, String name, LockRow.Key key) {
+        Set<LockRow.Key> keys = index.get(name);
+        if (keys != null) {
+            keys.remove(key);
+            if (keys.isEmpty()) {
+                index.remove(name);
+            }
+        }
+    }
+
+    @Override
+    public List<LockRow> locks(String workspace) {
+        if (workspace == null) {
+            return locks.values().stream().sorted(LOCK_ORDER).toList();
+        }
+        List<LockRow> held = new ArrayList<>();
+        for (LockRow.Key key : locksByWorkspace.getOrDefault(workspace, Set.of())) {
+            held.add(locks.get(key));
+        }
+        return held;
+    }
+
+    private static final Comparator<LockRow> LOCK_ORDER = Comparator.comparing(LockRow::workspace)
+            .thenComparing(l -> l.path().value()).thenComparing(LockRow::agentId);
+
+    @Override
+    public List<LockRow> locksOf(String agentId) {
+        List<LockRow> held = new ArrayList<>();
+        for (LockRow.Key key : locksByAgent.getOrDefault(agentId, Set.of())) {
+            held.add(locks.get(key));
+        }
+        return held;
+    }
+
+    @Override
+    public void putLock(LockRow lock) {
+        LockRow old = locks.get(lock.key());
+        unindexLock(old);
+        indexLock(lock);
+        undo.add(new LockUndo(lock.key(), old));
+        dirtyLocks.add(lock.key());
+    }
+
+    @Override
+    public void removeLock(LockRow lock) {
+        LockRow old = locks.get(lock.key());
+        if (old == null) {
+            return;
+        }
+        unindexLock(old);
+        undo.add(new LockUndo(lock.key(), old));
+        dirtyLocks.add(lock.key());
+    }
+
+    @Override
+    public long nextFencingToken() {
+        undo.add(new TokenUndo(fencingToken));
+        tokenDirty = true;
+        return ++fencingToken;
+    }
+
+    @Override
+    public List<LockRow> expiredLocks(Instant now, int limit) {
+        List<LockRow> expired = new ArrayList<>();
+        for (LeaseKey key : leases) {
+            if (key.at() > now.toEpochMilli() || expired.size() == limit) {
+                break;
+            }
+            expired.add(locks.get(key.key()));
+        }
+        return expired;
     }
 
     // --- StoreTx: agents ---

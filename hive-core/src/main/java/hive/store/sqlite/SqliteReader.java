@@ -8,6 +8,7 @@ import static hive.store.sqlite.SqliteRows.TASK_COLUMNS;
 import hive.events.Event;
 import hive.schedule.TaskState;
 import hive.store.AgentRow;
+import hive.store.LockRow;
 import hive.store.StoreJson;
 import hive.store.StoreReader;
 import hive.store.SwarmRow;
@@ -86,6 +87,16 @@ final class SqliteReader implements StoreReader {
     public List<AgentRow> agents() {
         return handle.createQuery("SELECT " + SqliteRows.AGENT_COLUMNS + " FROM agents ORDER BY id")
                 .map(SqliteRows.AGENT).list();
+    }
+
+    @Override
+    public List<LockRow> locks(String workspace) {
+        if (workspace == null) {
+            return handle.createQuery("SELECT " + SqliteRows.LOCK_COLUMNS + " FROM locks ORDER BY workspace, path,"
+                    + " agent_id").map(SqliteRows.LOCK).list();
+        }
+        return handle.createQuery("SELECT " + SqliteRows.LOCK_COLUMNS + " FROM locks WHERE workspace = ?"
+                + " ORDER BY path, agent_id").bind(0, workspace).map(SqliteRows.LOCK).list();
     }
 
     @Override

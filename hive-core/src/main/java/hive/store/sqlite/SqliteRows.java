@@ -2,7 +2,10 @@ package hive.store.sqlite;
 
 import hive.agents.AgentStatus;
 import hive.schedule.TaskState;
+import hive.locks.LockMode;
+import hive.locks.LockPath;
 import hive.store.AgentRow;
+import hive.store.LockRow;
 import hive.store.Counters;
 import hive.store.StoreJson;
 import hive.store.SwarmRow;
@@ -56,6 +59,12 @@ final class SqliteRows {
 
     static final String AGENT_COLUMNS = "id, name, roles, max_tasks, allowed_paths, status, registered_at,"
             + " last_heartbeat, expires_at";
+
+    static final String LOCK_COLUMNS = "workspace, path, agent_id, mode, task_id, token, acquired_at, expires_at";
+
+    static final RowMapper<LockRow> LOCK = (rs, ctx) -> new LockRow(rs.getString(1), LockPath.parse(rs.getString(2)),
+            rs.getString(3), LockMode.ofWire(rs.getString(4)), rs.getString(5), rs.getLong(6),
+            Instant.ofEpochMilli(rs.getLong(7)), Instant.ofEpochMilli(rs.getLong(8)));
 
     static final RowMapper<TaskRow> TASK = SqliteRows::mapTask;
     static final RowMapper<AgentRow> AGENT = SqliteRows::mapAgent;

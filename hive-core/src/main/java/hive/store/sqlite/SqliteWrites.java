@@ -5,6 +5,7 @@ import static hive.store.sqlite.SqliteRows.secondsToMillis;
 
 import hive.events.Event;
 import hive.store.AgentRow;
+import hive.store.LockRow;
 import hive.store.Counters;
 import hive.store.StoreFailure;
 import hive.store.StoreJson;
@@ -32,6 +33,9 @@ final class SqliteWrites implements AutoCloseable {
     private final PreparedStatement updateTask;
     private final PreparedStatement insertEvent;
     private final PreparedStatement putAgent;
+    private final PreparedStatement putLock;
+    private final PreparedStatement removeLock;
+    private final PreparedStatement saveToken;
 
     SqliteWrites(Connection connection) {
         try {
@@ -50,6 +54,11 @@ final class SqliteWrites implements AutoCloseable {
                     + " roles = excluded.roles, max_tasks = excluded.max_tasks, allowed_paths = excluded.allowed_paths,"
                     + " status = excluded.status, last_heartbeat = excluded.last_heartbeat,"
                     + " expires_at = excluded.expires_at");
+            putLock = connection.prepareStatement("INSERT OR REPLACE INTO locks (" + SqliteRows.LOCK_COLUMNS
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            removeLock = connection.prepareStatement("DELETE FROM locks WHERE workspace = ? AND path = ?"
+                    + " AND agent_id = ?");
+            saveToken = connection.prepareStatement("UPDATE meta SET value = ? WHERE name = 'fencing_token'");
             insertEvent = connection.prepareStatement("INSERT INTO events (swarm_id, seq, type, task_id, agent_id,"
                     + " at, data) VALUES (?, ?, ?, ?, ?, ?, ?)");
         } catch (SQLException e) {
@@ -161,6 +170,31 @@ final class SqliteWrites implements AutoCloseable {
         });
     }
 
+    void putLocks(List<LockRow> locks) {
+        run(putLock, locks, (st, l) -> {
+            st.setString(1, l.workspace());
+            st.setString(2, l.path().value());
+            st.setString(3, l.agentId());
+            st.setString(4, l.mode().wire());
+            st.setString(5, l.taskId());
+            st.setLong(6, l.token());
+            setTime(st, 7, l.acquiredAt());
+            setTime(st, 8, l.expiresAt());
+        });
+    }
+
+    void removeLocks(List<LockRow.Key> keys) {
+        run(removeLock, keys, (st, k) -> {
+            st.setString(1, k.workspace());
+            st.setString(2, k.path());
+            st.setString(3, k.agentId());
+        });
+    }
+
+    void saveFencingToken(long token) {
+        run(saveToken, List.of(token), (st, t) -> st.setLong(1, t));
+    }
+
     void insertEvents(List<Event> events) {
         run(insertEvent, events, (st, e) -> {
             st.setString(1, e.swarmId());
@@ -201,7 +235,7 @@ final class SqliteWrites implements AutoCloseable {
     @Override
     public void close() {
         for (PreparedStatement st : List.of(insertSwarm, updateSwarm, insertTask, updateTask, insertEvent,
-                putAgent)) {
+                putAgent, putLock, removeLock, saveToken)) {
             try {
                 st.close();
             } catch (SQLException ignored) {
