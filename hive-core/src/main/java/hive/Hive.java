@@ -281,7 +281,7 @@ public final class Hive implements AutoCloseable {
     public List<Lock> release(String agentId, String workspace, List<LockPath> paths) {
         return store.write(tx -> {
             sessions.touch(tx, agentId, now());
-            return locks.release(tx, agentId, workspace, paths);
+            return locks.release(tx, agentId, workspace, paths, now());
         });
     }
 

@@ -104,7 +104,7 @@ public final class Sessions {
             return agent;
         }
         scheduler.abandon(tx, agentId, "agent '" + agentId + "' left", now);
-        locks.release(tx, agentId, null, null);
+        locks.release(tx, agentId, null, null, now);
         AgentRow gone = agent.ended(AgentStatus.GONE);
         tx.putAgent(gone);
         log.info("agent {} left", agentId);
@@ -121,7 +121,7 @@ public final class Sessions {
                 String reason = "agent '" + agent.id() + "' lost: silent since " + agent.lastHeartbeat()
                         + " (session timeout " + timeout.toSeconds() + " s)";
                 List<?> taken = scheduler.abandon(tx, agent.id(), reason, now);
-                locks.release(tx, agent.id(), null, null);
+                locks.release(tx, agent.id(), null, null, now);
                 tx.putAgent(agent.ended(AgentStatus.LOST));
                 log.info("agent {} lost after {} s of silence; {} task(s) taken back, its locks released", agent.id(),
                         timeout.toSeconds(), taken.size());

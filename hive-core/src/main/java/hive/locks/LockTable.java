@@ -16,9 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * The lock rules of API.md, written against a {@link StoreTx}: every method is one step of an
  * atomic store operation. A request is all or nothing; a path conflicts with a lock of another
  * agent when the two overlap ({@link LockPath#overlaps}) and their modes are not both shared.
- * Asking again for what an agent holds succeeds and renews it (re-entrant). Every grant or renewal
- * takes a new fencing token, larger than every earlier one. Leases end at their {@code expires_at};
- * {@link #expire} breaks those that did.
+ * Asking again for what an agent holds succeeds and renews it (re-entrant). Every grant takes a
+ * new fencing token, larger than every earlier one; a renewal keeps its token. Leases end at their
+ * {@code expires_at}: from that instant a lease holds nothing, whether or not {@link #expire} has
+ * removed it yet (every method here drops the caller's ended leases before it decides).
  *
  * <p>Cost: a request checks the live locks of its workspace, O(locks held there) overlap tests
  * per path. Holds no state but its statistics; thread-safe.
@@ -43,7 +44,7 @@ public final class LockTable {
         long token = tx.nextFencingToken();
         Instant expires = now.plus(request.ttl());
         Map<String, LockRow> mine = new LinkedHashMap<>();
-        for (LockRow held : tx.locksOf(request.agentId())) {
+        for (LockRow held : live(tx, request.agentId(), now)) {
             if (held.workspace().equals(request.workspace())) {
                 mine.put(held.path().value(), held);
             }
@@ -132,8 +133,8 @@ public final class LockTable {
      * workspace, when {@code paths} is null). {@link Forbidden} if a named path is locked only by
      * another agent. Returns the locks released.
      */
-    public List<Lock> release(StoreTx tx, String agentId, String workspace, List<LockPath> paths) {
-        List<LockRow> mine = tx.locksOf(agentId);
+    public List<Lock> release(StoreTx tx, String agentId, String workspace, List<LockPath> paths, Instant now) {
+        List<LockRow> mine = live(tx, agentId, now);
         List<Lock> released = new ArrayList<>();
         if (paths == null) {
             for (LockRow lock : mine) {
@@ -146,7 +147,8 @@ public final class LockTable {
             LockRow lock = mine.stream()
                     .filter(l -> l.workspace().equals(workspace) && l.path().equals(path)).findFirst().orElse(null);
             if (lock == null) {
-                List<String> holders = tx.locks(workspace).stream().filter(l -> l.path().equals(path))
+                List<String> holders = tx.locks(workspace).stream()
+                        .filter(l -> l.path().equals(path) && l.expiresAt().isAfter(now))
                         .map(LockRow::agentId).toList();
                 if (!holders.isEmpty()) {
                     throw new Forbidden("'" + path.value() + "' is locked by " + holders + ", not by '" + agentId + "'");
@@ -178,7 +180,7 @@ public final class LockTable {
     public List<Lock> renew(StoreTx tx, String agentId, String workspace, List<LockPath> paths, Duration ttl,
             Instant now) {
         List<LockRow> renewable = new ArrayList<>();
-        for (LockRow lock : tx.locksOf(agentId)) {
+        for (LockRow lock : live(tx, agentId, now)) {
             if (paths == null || (lock.workspace().equals(workspace) && paths.contains(lock.path()))) {
                 renewable.add(lock);
             }
@@ -199,12 +201,29 @@ public final class LockTable {
      */
     public void extend(StoreTx tx, String agentId, Duration atLeast, Instant now) {
         Instant until = now.plus(atLeast);
-        for (LockRow lock : tx.locksOf(agentId)) {
+        for (LockRow lock : live(tx, agentId, now)) {
             if (lock.expiresAt().isBefore(until)) {
                 tx.putLock(new LockRow(lock.workspace(), lock.path(), lock.agentId(), lock.mode(), lock.taskId(),
                         lock.token(), lock.acquiredAt(), until));
             }
         }
+    }
+
+    /**
+     * The agent's leases that have not ended; those that have are removed on the way (as the
+     * sweep would), so that nothing can renew, extend or inherit the mode of an ended lease.
+     */
+    private List<LockRow> live(StoreTx tx, String agentId, Instant now) {
+        List<LockRow> live = new ArrayList<>();
+        for (LockRow lock : tx.locksOf(agentId)) {
+            if (lock.expiresAt().isAfter(now)) {
+                live.add(lock);
+            } else {
+                tx.removeLock(lock);
+                locksExpired.incrementAndGet();
+            }
+        }
+        return live;
     }
 
     /** Breaks every lease that ended by {@code now}; returns how many. */

@@ -62,6 +62,13 @@ public final class Scheduler {
         return task.files().stream().map(LockPath::parse).toList();
     }
 
+    /** Releases the locks its agent took on the task's files (a task without files took none). */
+    private void releaseFiles(StoreTx tx, TaskRow task) {
+        if (!task.files().isEmpty()) {
+            locks.releaseTask(tx, task.assignedAgent(), ref(task));
+        }
+    }
+
     /** The locks of other agents on the task's files, in its swarm's workspace. */
     private List<AcquireResult.Conflict> fileConflicts(Transition op, TaskRow task, String agentId) {
         if (task.files().isEmpty()) {
@@ -246,7 +253,7 @@ public final class Scheduler {
             throw new Conflict("swarm '" + swarmId + "' is completed; there is nothing to cancel");
         }
         for (TaskRow running : tx.tasks(swarmId, Optional.of(TaskState.IN_PROGRESS))) {
-            locks.releaseTask(tx, running.assignedAgent(), ref(running));
+            releaseFiles(tx, running);
         }
         Map<TaskState, Integer> cancelled = tx.cancelUnfinished(swarmId, now);
         Counters delta = Counters.ZERO;
@@ -435,7 +442,7 @@ public final class Scheduler {
         TaskRow task = held(tx, swarmId, taskId, agentId);
         TaskRow done = op.save(task, task.with(TaskState.COMPLETED, task.remainingDeps(), task.attempt(),
                 task.assignedAgent(), result, null, List.of(), null, null, task.startedAt(), now));
-        locks.releaseTask(tx, agentId, ref(task));
+        releaseFiles(tx, task);
         op.event(swarmId, "task_completed", task, agentId, Map.of("attempt", task.attempt()));
         for (TaskRow ready : tx.completeDependency(task.pk())) {
             op.counted(ready.withState(TaskState.PENDING), TaskState.READY);
@@ -474,7 +481,7 @@ public final class Scheduler {
     private TaskRow failAttempt(Transition op, TaskRow task, String error, boolean retryable) {
         Instant now = op.now();
         String agentId = task.assignedAgent();
-        locks.releaseTask(op.tx(), agentId, ref(task));
+        releaseFiles(op.tx(), task);
         if (retryable && task.attempt() < task.maxAttempts()) {
             Duration delay = backoff(task.backoffS(), task.attempt());
             boolean immediately = delay.isZero();
@@ -578,7 +585,7 @@ public final class Scheduler {
         Transition op = new Transition(tx, now);
         List<TaskRow> changed = new ArrayList<>();
         for (TaskRow task : tx.runningTasks(agentId)) {
-            locks.releaseTask(tx, agentId, ref(task));
+            releaseFiles(tx, task);
             if (task.attempt() < task.maxAttempts()) {
                 TaskRow requeued = op.save(task, task.with(TaskState.READY, task.remainingDeps(), task.attempt(), null,
                         null, reason, List.of(), null, null, task.startedAt(), null));
