@@ -60,8 +60,6 @@ import org.slf4j.LoggerFactory;
 public final class Hive implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Hive.class);
-    private static final SecureRandom IDS = new SecureRandom();
-    private static final char[] ID_CHARS = "abcdefghijkmnopqrstuvwxyz23456789".toCharArray();
 
     /** How long an agent may stay silent before it is lost (API.md: 60 s). */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);
@@ -434,11 +432,7 @@ public final class Hive implements AutoCloseable {
     }
 
     private static String newSwarmId() {
-        char[] id = new char[14];
-        for (int i = 0; i < id.length; i++) {
-            id[i] = ID_CHARS[IDS.nextInt(ID_CHARS.length)];
-        }
-        return "sw_" + new String(id);
+        return Ids.make("sw_", 14);
     }
 
     /** Stops the background sweep, then closes the store (queued writes finish first). */

@@ -1,12 +1,12 @@
 package hive.agents;
 
 import hive.Conflict;
+import hive.Ids;
 import hive.NotFound;
 import hive.locks.LockTable;
 import hive.schedule.Scheduler;
 import hive.store.AgentRow;
 import hive.store.StoreTx;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -28,8 +28,6 @@ import org.slf4j.LoggerFactory;
 public final class Sessions {
 
     private static final Logger log = LoggerFactory.getLogger(Sessions.class);
-    private static final SecureRandom IDS = new SecureRandom();
-    private static final char[] ID_CHARS = "abcdefghijkmnopqrstuvwxyz23456789".toCharArray();
     private static final int EXPIRY_PAGE = 256;
 
     private final Scheduler scheduler;
@@ -132,10 +130,6 @@ public final class Sessions {
     }
 
     private static String newId() {
-        char[] id = new char[12];
-        for (int i = 0; i < id.length; i++) {
-            id[i] = ID_CHARS[IDS.nextInt(ID_CHARS.length)];
-        }
-        return "ag_" + new String(id);
+        return Ids.make("ag_", 12);
     }
 }
