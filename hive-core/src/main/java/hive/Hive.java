@@ -391,16 +391,24 @@ public final class Hive implements AutoCloseable {
         return task;
     }
 
-    /** Seed-shaped progress, read from counters: the same cost for any swarm size. */
+    /**
+     * Seed-shaped progress, read from counters (the same cost for any swarm size), with the live
+     * locks of the swarm's workspace as its conflict statistics.
+     */
     public Progress progress(String swarmId) {
-        SwarmRow swarm = store.read(tx -> tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId)));
-        var c = swarm.counters();
-        double percent = c.total() == 0 ? 0
-                : c.completed() == c.total() ? 100
-                : Math.round(c.weightCompleted() / c.weightTotal() * 1000) / 10.0;
-        return new Progress(swarmId, swarm.status(), percent, c.completed(), c.inProgress(), c.pending() + c.ready(),
-                c.failed(), c.blocked(), c.cancelled(), c.total(), c.ready(), false,
-                new Progress.ConflictStats(0, List.of(), c.failed()));
+        Instant now = now();
+        return store.read(tx -> {
+            SwarmRow swarm = tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
+            var c = swarm.counters();
+            double percent = c.total() == 0 ? 0
+                    : c.completed() == c.total() ? 100
+                    : Math.round(c.weightCompleted() / c.weightTotal() * 1000) / 10.0;
+            List<LockRow> held = tx.locks(swarm.workspace()).stream().filter(l -> l.expiresAt().isAfter(now)).toList();
+            List<String> files = held.stream().map(l -> l.path().value()).distinct().sorted().toList();
+            return new Progress(swarmId, swarm.status(), percent, c.completed(), c.inProgress(),
+                    c.pending() + c.ready(), c.failed(), c.blocked(), c.cancelled(), c.total(), c.ready(), false,
+                    new Progress.ConflictStats(held.size(), files, c.failed()));
+        });
     }
 
     /** A swarm's events after {@code afterSeq} (0: from the first), at most {@code limit}. */

@@ -26,7 +26,7 @@ public record Progress(
         boolean hasCycle,
         ConflictStats conflictStats) {
 
-    /** Lock figures of the swarm's workspace, and its failed tasks. */
+    /** The live locks of the swarm's workspace (how many, on which paths), and its failed tasks. */
     public record ConflictStats(int activeLocks, List<String> lockedFiles, int failedTasks) {
         public ConflictStats {
             lockedFiles = List.copyOf(lockedFiles);

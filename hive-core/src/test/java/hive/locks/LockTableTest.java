@@ -163,6 +163,8 @@ class LockTableTest extends EngineTest {
                 .contains("src/types.ts").contains("alice");
         assertThat(hive.locks("default")).extracting(Lock::taskId)
                 .containsExactlyInAnyOrder(id + "/types", id + "/docs");
+        assertThat(hive.progress(id).conflictStats().activeLocks()).isEqualTo(2);
+        assertThat(hive.progress(id).conflictStats().lockedFiles()).containsExactly("docs/", "src/types.ts");
 
         hive.complete(id, "types", "alice", null);
 
