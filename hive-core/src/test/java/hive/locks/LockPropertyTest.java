@@ -179,7 +179,7 @@ class LockPropertyTest {
 
     /**
      * Properties 1-6 when every clock move is followed at once by a sweep: no ended lease is ever
-     * listed, so this checks everything else even while an ended-lease finding stands.
+     * listed, which reaches more of the states where every lease is live.
      */
     @Property(tries = 100, edgeCases = EdgeCasesMode.NONE)
     void leasesFollowTheModelWhenSweptPromptly(@ForAll("promptlySweptScenarios") Scenario scenario)
