@@ -48,14 +48,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * HiveMind in-process: the one entry point that the server, the CLI and embedding users call.
- * Every method that changes state is one atomic store operation (group-committed with others
- * arriving at the same moment) that also appends its events; it returns once committed.
- * Queries read a committed snapshot.
+ * HiveMind in-process: the one entry point that the server, the CLI and embedding users call —
+ * swarms and their tasks, agent sessions, and file locks. Every method that changes state is one
+ * atomic store operation (group-committed with others arriving at the same moment) that also
+ * appends its events; it returns once committed. Queries read a committed snapshot, or run in the
+ * writer's order when they need its indexes (the ready queue, readiness, agents).
  *
- * <p>Errors: {@link NotFound} for an unknown swarm or task, {@link Conflict} when the state does
- * not allow the request, {@link Forbidden} when acting on another agent's task,
- * {@link hive.plan.PlanRejected} for an invalid plan. Thread-safe.
+ * <p>Errors: {@link NotFound} for an unknown swarm, task or agent; {@link Conflict} when the state
+ * does not allow the request (including a lost or gone agent acting); {@link Forbidden} when acting
+ * on another agent's task or lock, or locking outside an agent's allowed paths;
+ * {@link hive.plan.PlanRejected} for an invalid plan; {@link IllegalArgumentException} for a bad
+ * path or registration. A lock that cannot be had now is not an error: it is
+ * {@link hive.locks.AcquireResult.Conflicted}. Thread-safe.
  */
 public final class Hive implements AutoCloseable {
 
