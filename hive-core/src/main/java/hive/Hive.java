@@ -35,7 +35,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.temporal.ChronoUnit;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -149,11 +149,13 @@ public final class Hive implements AutoCloseable {
     public List<Task> addTasks(String swarmId, JsonNode tasks) {
         List<TaskRow> added = store.write(tx -> {
             SwarmRow swarm = tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
-            List<TaskSpec> specs = Plans.parseAddition(tasks, swarm.defaults(),
-                    ids -> tx.tasks(swarmId, ids).keySet());
-            Set<String> deps = new HashSet<>();
-            specs.forEach(s -> deps.addAll(s.dependsOn()));
-            Map<String, TaskRow> existing = tx.tasks(swarmId, deps);
+            // The validator asks once for the new ids and every id they depend on; once it has
+            // accepted them, the existing ones it found are exactly the existing dependencies.
+            Map<String, TaskRow> existing = new HashMap<>();
+            List<TaskSpec> specs = Plans.parseAddition(tasks, swarm.defaults(), ids -> {
+                existing.putAll(tx.tasks(swarmId, ids));
+                return Set.copyOf(existing.keySet());
+            });
             return scheduler.addTasks(tx, swarmId, specs, existing, now());
         });
         log.info("swarm {}: {} tasks added", swarmId, added.size());

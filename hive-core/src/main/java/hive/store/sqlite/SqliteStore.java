@@ -92,7 +92,6 @@ public final class SqliteStore implements Store {
             Flyway.configure().dataSource(writeSource).locations("classpath:db/sqlite").load().migrate();
 
             Jdbi writeJdbi = Jdbi.create(writeSource);
-            writeJdbi.setStatementBuilderFactory(conn -> new CachingStatementBuilder());
             Handle writeHandle = writeJdbi.open();
             HikariConfig pool = new HikariConfig();
             pool.setPoolName("hive-sqlite-read");
