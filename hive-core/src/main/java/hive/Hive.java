@@ -40,9 +40,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,12 +60,16 @@ import org.slf4j.LoggerFactory;
  * does not allow the request (including a lost or gone agent acting); {@link Forbidden} when acting
  * on another agent's task or lock, or locking outside an agent's allowed paths;
  * {@link hive.plan.PlanRejected} for an invalid plan; {@link IllegalArgumentException} for a bad
- * path or registration. A lock that cannot be had now is not an error: it is
- * {@link hive.locks.AcquireResult.Conflicted}. Thread-safe.
+ * path, registration or wait. A lock that cannot be had is not an error: it is
+ * {@link hive.locks.AcquireResult.Conflicted} (or {@link hive.locks.AcquireResult.Deadlocked}
+ * for a wait that would close a cycle). Thread-safe.
  */
 public final class Hive implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Hive.class);
+
+    /** The longest a lock request may wait (API.md {@code wait_s}: at most 60). */
+    public static final Duration MAX_WAIT = Duration.ofSeconds(60);
 
     /** How long an agent may stay silent before it is lost (API.md: 60 s). */
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(60);
@@ -279,11 +285,77 @@ public final class Hive implements AutoCloseable {
     }
 
     /**
+     * As {@link #acquire(LockRequest)}, but a request that cannot be granted now waits up to
+     * {@code wait} ({@link Duration#ZERO}: not at all; at most {@link #MAX_WAIT}) for its paths:
+     * waiters are granted first come, first served, the moment what held them back is released
+     * (or its lease broken, or its agent lost), with no polling. Returns the grant, or, when the
+     * time is up, the conflicts still in the way; or at once {@link AcquireResult.Deadlocked}
+     * when waiting would close a cycle of agents waiting for each other. While it waits, the
+     * agent's session stays alive. An interrupted caller stops waiting and keeps its interrupt.
+     */
+    public AcquireResult acquire(LockRequest request, Duration wait) {
+        if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
+            throw new IllegalArgumentException("wait_s must be between 0 and " + MAX_WAIT.toSeconds() + ", got "
+                    + wait.toMillis() / 1000.0);
+        }
+        if (wait.isZero()) {
+            return acquire(request);
+        }
+        long started = System.nanoTime();
+        LockTable.Attempt attempt = store.write(tx -> {
+            sessions.touch(tx, request.agentId(), now());
+            Instant now = now();
+            return locks.acquireOrWait(tx, request, now, now.plus(wait));
+        });
+        AcquireResult result = switch (attempt) {
+            case LockTable.Attempt.Done done -> done.result();
+            case LockTable.Attempt.Queued queued -> awaitGrant(queued, wait.toNanos() - (System.nanoTime() - started));
+        };
+        switch (result) {
+            case AcquireResult.Granted granted -> log.debug("locks granted to {} in {} with token {} after {} ms: {}",
+                    request.agentId(), request.workspace(), granted.token(),
+                    (System.nanoTime() - started) / 1_000_000, request.paths());
+            case AcquireResult.Deadlocked deadlocked -> log.info("lock wait of {} in {} refused: it would close the"
+                    + " wait cycle {}", request.agentId(), request.workspace(), deadlocked.cycle());
+            case AcquireResult.Conflicted conflicted -> log.debug("lock wait of {} in {} timed out after {} ms",
+                    request.agentId(), request.workspace(), (System.nanoTime() - started) / 1_000_000);
+        }
+        return result;
+    }
+
+    private AcquireResult awaitGrant(LockTable.Attempt.Queued queued, long nanos) {
+        boolean interrupted = false;
+        try {
+            try {
+                return queued.outcome().get(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // time is up: give up below
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("a lock wait failed", e.getCause());
+            }
+            AcquireResult fallback = store.write(tx -> locks.giveUp(tx, queued.waiter(), now()));
+            // Granted meanwhile: its outcome completed before this give-up was acknowledged.
+            AcquireResult granted = queued.outcome().getNow(null);
+            return granted != null ? granted : fallback;
+        } finally {
+            locks.forget(queued.waiter());
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
      * Releases the agent's locks on {@code paths} in {@code workspace}, or all its locks when
-     * {@code paths} is null. {@link Forbidden} for a path that another agent holds.
+     * {@code paths} is null, and grants the waiters that can go now. {@link Forbidden} for a path
+     * that another agent holds. Returns once applied, before it is durable
+     * ({@link Store#writeApplied}): lost in a crash, a release leaves the lock held until its
+     * lease ends or its agent is lost, never held twice.
      */
     public List<Lock> release(String agentId, String workspace, List<LockPath> paths) {
-        return store.write(tx -> {
+        return store.writeApplied(tx -> {
             sessions.touch(tx, agentId, now());
             return locks.release(tx, agentId, workspace, paths, now());
         });
@@ -305,6 +377,20 @@ public final class Hive implements AutoCloseable {
     /** Lock figures of this process since it started. */
     public LockTable.Stats lockStats() {
         return locks.stats();
+    }
+
+    /** The live locks now, and the files they hold, over every workspace. */
+    public LockCounts lockCounts() {
+        Instant now = now();
+        return store.read(tx -> {
+            List<LockRow> live = tx.locks(null).stream().filter(l -> l.expiresAt().isAfter(now)).toList();
+            long files = live.stream().map(l -> l.workspace() + "\u0000" + l.path().value()).distinct().count();
+            return new LockCounts(live.size(), files);
+        });
+    }
+
+    /** Live locks (one per agent and path) and locked files (distinct paths held, per workspace). */
+    public record LockCounts(long activeLocks, long lockedFiles) {
     }
 
     // --- agents ---

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * The entry point of {@code hive-bench.jar}: {@code drain} runs the engine load generator
- * ({@link EngineDrain}), {@code jmh} hands its arguments to JMH's own command line
+ * ({@link EngineDrain}), {@code locks} the lock load generator ({@link LockBench}), {@code jmh} hands its arguments to JMH's own command line
  * ({@code org.openjdk.jmh.Main}: {@code -l} lists the benchmarks, {@code -h} its options).
  */
 public final class Bench {
@@ -16,6 +16,8 @@ public final class Bench {
               drain [options]   create a large random task graph on a fresh SQLite file and drain it
                                 with claim+complete threads; prints creation time, pairs/s, latency,
                                 cost per pair (see `drain --help`)
+              locks [options]   lock acquire+release pairs (1, 8, 32 threads) and handoffs on one
+                                contended path, on a fresh SQLite file (see `locks --help`)
               jmh [JMH args]    run the JMH benchmarks (e.g. `jmh ProgressBenchmark`, `jmh -l`, `jmh -h`)
               --help            this text
             """;
@@ -38,6 +40,15 @@ public final class Bench {
                     return;
                 }
                 int status = EngineDrain.run(rest, System.out, System.err);
+                System.out.flush();
+                System.exit(status);
+            }
+            case "locks" -> {
+                if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
+                    System.out.print(LockBench.USAGE);
+                    return;
+                }
+                int status = LockBench.run(rest, System.out, System.err);
                 System.out.flush();
                 System.exit(status);
             }

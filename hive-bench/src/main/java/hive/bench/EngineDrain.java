@@ -225,13 +225,8 @@ final class EngineDrain {
             err.print(USAGE);
             return 2;
         }
-        Path dir = options.dir();
-        boolean ownDir = dir == null;
-        try {
-            dir = ownDir ? Files.createTempDirectory("hive-bench-") : Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        boolean ownDir = options.dir() == null;
+        Path dir = EngineDrain.folder(options.dir());
         try {
             if (options.warmupTasks() > 0) {
                 if (!options.json()) {
@@ -436,6 +431,15 @@ final class EngineDrain {
             return os.getProcessCpuTime();
         }
         return -1;
+    }
+
+    /** {@code given}, created if missing; a new temporary folder when null. */
+    static Path folder(Path given) {
+        try {
+            return given == null ? Files.createTempDirectory("hive-bench-") : Files.createDirectories(given);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static void deleteDatabase(Path file) {

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * A session is a lease: every request of an agent renews it for the session timeout; an agent not
  * heard from for longer becomes {@code lost}, and everything it held is taken back (its tasks go
  * back to the queue with the attempt counted, or fail with no attempt left; its locks are
- * released). Leaving does the same and marks it {@code gone}. A heartbeat also keeps the agent's
+ * released, and the waiters they held back granted). A lock wait in progress counts as being
+ * heard from. Leaving does the same, ends the agent's waits, and marks it {@code gone}. A heartbeat also keeps the agent's
  * locks alive for at least one more session timeout.
  *
  * <p>Each method is one step of a store operation ({@link StoreTx}); expiry reads only the due
@@ -102,6 +103,7 @@ public final class Sessions {
             return agent;
         }
         scheduler.abandon(tx, agentId, "agent '" + agentId + "' left", now);
+        locks.dropWaiters(tx, agentId, now);
         locks.release(tx, agentId, null, null, now);
         AgentRow gone = agent.ended(AgentStatus.GONE);
         tx.putAgent(gone);
@@ -109,13 +111,20 @@ public final class Sessions {
         return gone;
     }
 
-    /** Every active agent whose session ended by {@code now} becomes lost; returns how many. */
+    /**
+     * Every active agent whose session ended by {@code now} becomes lost; returns how many. An
+     * agent waiting for a lock is not silent: its session is renewed instead.
+     */
     public int expire(StoreTx tx, Instant now) {
         int lost = 0;
         List<AgentRow> expired;
         do {
             expired = tx.expiredSessions(now, EXPIRY_PAGE);
             for (AgentRow agent : expired) {
+                if (!tx.waitersOf(agent.id()).isEmpty()) {
+                    tx.putAgent(agent.heard(now, now.plus(timeout)));
+                    continue;
+                }
                 String reason = "agent '" + agent.id() + "' lost: silent since " + agent.lastHeartbeat()
                         + " (session timeout " + timeout.toSeconds() + " s)";
                 List<?> taken = scheduler.abandon(tx, agent.id(), reason, now);

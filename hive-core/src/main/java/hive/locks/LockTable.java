@@ -3,14 +3,21 @@ package hive.locks;
 import hive.Forbidden;
 import hive.store.AgentRow;
 import hive.store.LockRow;
+import hive.store.LockWaiter;
 import hive.store.StoreTx;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The lock rules of API.md, written against a {@link StoreTx}: every method is one step of an
@@ -21,8 +28,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code expires_at}: from that instant a lease holds nothing, whether or not {@link #expire} has
  * removed it yet (every method here drops the caller's ended leases before it decides).
  *
- * <p>Cost: a request checks the live locks of its workspace, O(locks held there) overlap tests
- * per path. Holds no state but its statistics; thread-safe.
+ * <p>Waiting ({@link #acquireOrWait}): a request that cannot be granted may queue as a
+ * {@link LockWaiter}. Waiters are served first come, first served: a request (waiting or new) may
+ * not take what an earlier waiter of another agent waits for, unless that waiter waits for the
+ * requester itself (it holds a lock in the waiter's way: making it wait too would be a certain
+ * deadlock). Every operation that frees paths (release, task end, lease expiry, a waiter giving
+ * up) grants, in the same store operation, every waiter that can now go, in arrival order; the
+ * waiting caller learns it once that operation is durable. A wait that would close a cycle of
+ * agents waiting for each other (through locks held or through the queue) is refused at once.
+ *
+ * <p>Cost: a request checks the live locks and the waiters of its workspace, O(locks + waiters
+ * there) overlap tests per path. Holds no state but its statistics and the callers' pending
+ * waits; thread-safe.
  */
 public final class LockTable {
 
@@ -31,16 +48,206 @@ public final class LockTable {
     private final AtomicLong conflictsRefused = new AtomicLong();
     private final AtomicLong locksExpired = new AtomicLong();
     private final AtomicLong grants = new AtomicLong();
+    private final AtomicLong deadlocksRefused = new AtomicLong();
+    private final AtomicLong waitsGranted = new AtomicLong();
+    private final AtomicLong waitsTimedOut = new AtomicLong();
+    private final LongAdder waitedMillis = new LongAdder();
+    private final AtomicLong longestWaitMillis = new AtomicLong();
+    private final AtomicLong waiterIds = new AtomicLong();
+    /** The callers waiting now, by waiter id: completed once their grant is durable. */
+    private final Map<Long, CompletableFuture<AcquireResult>> pending = new ConcurrentHashMap<>();
 
-    /** Grants every path of the request, or nothing and the conflicts. */
+    /** Grants every path of the request, or nothing and the conflicts. Does not wait. */
     public AcquireResult acquire(StoreTx tx, LockRequest request, Instant now) {
         checkAllowed(tx, request.agentId(), request.paths());
+        grantDueWaiters(tx, request.workspace(), now);
         List<AcquireResult.Conflict> conflicts = conflicts(tx, request.agentId(), request.workspace(),
                 request.paths(), request.mode(), now);
         if (!conflicts.isEmpty()) {
             conflictsRefused.incrementAndGet();
             return new AcquireResult.Conflicted(conflicts);
         }
+        return grant(tx, request, now);
+    }
+
+    /** What a request that may wait came to in its store operation. */
+    public sealed interface Attempt {
+        /** Decided at once: granted, or refused for a deadlock. */
+        record Done(AcquireResult result) implements Attempt {
+        }
+
+        /**
+         * Queued: {@code outcome} completes with the grant once it is durable. If it has not by the
+         * deadline, the caller gives up with {@link #giveUp}.
+         */
+        record Queued(LockWaiter waiter, CompletableFuture<AcquireResult> outcome) implements Attempt {
+        }
+    }
+
+    /**
+     * Grants the request now if nothing stands in its way; otherwise queues it to wait until
+     * {@code deadline}, unless that would close a cycle in the wait-for graph
+     * ({@link AcquireResult.Deadlocked}, nothing queued).
+     */
+    public Attempt acquireOrWait(StoreTx tx, LockRequest request, Instant now, Instant deadline) {
+        checkAllowed(tx, request.agentId(), request.paths());
+        grantDueWaiters(tx, request.workspace(), now);
+        List<AcquireResult.Conflict> conflicts = conflicts(tx, request.agentId(), request.workspace(),
+                request.paths(), request.mode(), now);
+        if (conflicts.isEmpty()) {
+            return new Attempt.Done(grant(tx, request, now));
+        }
+        List<String> cycle = cycle(tx, request.agentId(), conflicts, now);
+        if (!cycle.isEmpty()) {
+            deadlocksRefused.incrementAndGet();
+            return new Attempt.Done(new AcquireResult.Deadlocked(cycle));
+        }
+        LockWaiter waiter = new LockWaiter(waiterIds.incrementAndGet(), request, now, deadline);
+        CompletableFuture<AcquireResult> outcome = new CompletableFuture<>();
+        pending.put(waiter.id(), outcome);
+        tx.putWaiter(waiter);
+        return new Attempt.Queued(waiter, outcome);
+    }
+
+    /**
+     * The caller of {@code waiter} stops waiting (its time is up). If it is still queued, it
+     * leaves the queue (and later waiters that only it held back are granted) and the answer is
+     * the grant, if its paths are free after all, or the conflicts in its way. If it is not queued
+     * any more it was granted, and its outcome is complete once this operation is acknowledged;
+     * the answer is then the conflicts as they are now, for the rare case that the grant was lost
+     * with a failed commit.
+     */
+    public AcquireResult giveUp(StoreTx tx, LockWaiter waiter, Instant now) {
+        LockRequest request = waiter.request();
+        boolean queued = tx.waitersOf(request.agentId()).stream().anyMatch(w -> w.id() == waiter.id());
+        if (!queued) {
+            return new AcquireResult.Conflicted(conflicts(tx, request.agentId(), request.workspace(),
+                    request.paths(), request.mode(), now));
+        }
+        tx.removeWaiter(waiter);
+        List<AcquireResult.Conflict> conflicts = conflicts(tx, request.agentId(), request.workspace(),
+                request.paths(), request.mode(), now);
+        if (conflicts.isEmpty()) {
+            recordWait(waiter, now);
+            return grant(tx, request, now);
+        }
+        waitsTimedOut.incrementAndGet();
+        conflictsRefused.incrementAndGet();
+        grantWaiters(tx, request.workspace(), now);
+        return new AcquireResult.Conflicted(conflicts);
+    }
+
+    /** Forgets a caller's pending wait once it has its answer. */
+    public void forget(LockWaiter waiter) {
+        pending.remove(waiter.id());
+    }
+
+    /**
+     * Takes the agent's waiters out of the queue (it left): their callers are answered with the
+     * conflicts in their way once this operation is durable; later waiters may go.
+     */
+    public void dropWaiters(StoreTx tx, String agentId, Instant now) {
+        Set<String> workspaces = new LinkedHashSet<>();
+        for (LockWaiter waiter : tx.waitersOf(agentId)) {
+            tx.removeWaiter(waiter);
+            workspaces.add(waiter.workspace());
+            LockRequest r = waiter.request();
+            AcquireResult refused = new AcquireResult.Conflicted(conflicts(tx, agentId, r.workspace(), r.paths(),
+                    r.mode(), now));
+            CompletableFuture<AcquireResult> outcome = pending.get(waiter.id());
+            if (outcome != null) {
+                tx.afterCommit(() -> outcome.complete(refused));
+            }
+        }
+        for (String workspace : workspaces) {
+            grantWaiters(tx, workspace, now);
+        }
+    }
+
+    /**
+     * Waiters held back only by leases that have ended since (not yet swept) go before a new
+     * request looks at the queue: an ended lease holds nothing.
+     */
+    private void grantDueWaiters(StoreTx tx, String workspace, Instant now) {
+        if (!tx.waiters(workspace).isEmpty()) {
+            grantWaiters(tx, workspace, now);
+        }
+    }
+
+    /**
+     * Grants, in arrival order, every waiter of the workspace that nothing stands in the way of
+     * now; each caller is answered once this operation is durable.
+     */
+    private void grantWaiters(StoreTx tx, String workspace, Instant now) {
+        for (LockWaiter waiter : tx.waiters(workspace)) {
+            LockRequest r = waiter.request();
+            if (!conflicts(tx, r.agentId(), workspace, r.paths(), r.mode(), now, waiter.id()).isEmpty()) {
+                continue;
+            }
+            tx.removeWaiter(waiter);
+            AcquireResult.Granted granted = grant(tx, r, now);
+            CompletableFuture<AcquireResult> outcome = pending.get(waiter.id());
+            tx.afterCommit(() -> {
+                recordWait(waiter, now);
+                if (outcome != null) {
+                    outcome.complete(granted);
+                }
+            });
+        }
+    }
+
+    private void recordWait(LockWaiter waiter, Instant now) {
+        long waited = Math.max(0, Duration.between(waiter.since(), now).toMillis());
+        waitsGranted.incrementAndGet();
+        waitedMillis.add(waited);
+        longestWaitMillis.accumulateAndGet(waited, Math::max);
+    }
+
+    /**
+     * The agents of the cycle that {@code requester} would close by waiting behind
+     * {@code conflicts}, in wait order starting with it; empty when there is none. The wait-for
+     * graph: a waiting agent waits for the agents in the way of each of its waiters.
+     */
+    private List<String> cycle(StoreTx tx, String requester, List<AcquireResult.Conflict> conflicts, Instant now) {
+        List<String> path = new ArrayList<>();
+        path.add(requester);
+        Set<String> seen = new HashSet<>();
+        for (String next : blockers(conflicts)) {
+            if (reaches(tx, next, requester, path, seen, now)) {
+                return path;
+            }
+        }
+        return List.of();
+    }
+
+    /** Depth first: whether {@code agent} waits, directly or not, for {@code target}; extends {@code path}. */
+    private boolean reaches(StoreTx tx, String agent, String target, List<String> path, Set<String> seen,
+            Instant now) {
+        if (!seen.add(agent)) {
+            return false;
+        }
+        path.add(agent);
+        for (LockWaiter waiter : tx.waitersOf(agent)) {
+            LockRequest r = waiter.request();
+            for (String next : blockers(conflicts(tx, agent, r.workspace(), r.paths(), r.mode(), now, waiter.id()))) {
+                if (next.equals(target) || reaches(tx, next, target, path, seen, now)) {
+                    return true;
+                }
+            }
+        }
+        path.removeLast();
+        return false;
+    }
+
+    private static Set<String> blockers(List<AcquireResult.Conflict> conflicts) {
+        Set<String> agents = new LinkedHashSet<>();
+        for (AcquireResult.Conflict c : conflicts) {
+            agents.add(c.heldBy());
+        }
+        return agents;
+    }
+
+    private AcquireResult.Granted grant(StoreTx tx, LockRequest request, Instant now) {
         long token = tx.nextFencingToken();
         Instant expires = now.plus(request.ttl());
         Map<String, LockRow> mine = new LinkedHashMap<>();
@@ -66,13 +273,21 @@ public final class LockTable {
     }
 
     /**
-     * The locks of other agents that stand in the way of {@code agentId} taking {@code paths} in
-     * {@code mode}; leases already ended (not yet swept) do not count.
+     * What stands in the way of {@code agentId} taking {@code paths} in {@code mode} now: the
+     * locks of other agents (leases already ended, not yet swept, do not count) and the waiters of
+     * other agents queued first. Empty when it may go.
      */
     public List<AcquireResult.Conflict> conflicts(StoreTx tx, String agentId, String workspace, List<LockPath> paths,
             LockMode mode, Instant now) {
+        return conflicts(tx, agentId, workspace, paths, mode, now, Long.MAX_VALUE);
+    }
+
+    /** As above, counting only the waiters that arrived before waiter {@code before}. */
+    private List<AcquireResult.Conflict> conflicts(StoreTx tx, String agentId, String workspace,
+            List<LockPath> paths, LockMode mode, Instant now, long before) {
         List<LockRow> held = tx.locks(workspace);
-        if (held.isEmpty()) {
+        List<LockWaiter> waiters = tx.waiters(workspace);
+        if (held.isEmpty() && waiters.isEmpty()) {
             return List.of();
         }
         List<AcquireResult.Conflict> conflicts = new ArrayList<>();
@@ -85,7 +300,37 @@ public final class LockTable {
                 }
             }
         }
+        for (LockWaiter waiter : waiters) {
+            if (waiter.id() >= before) {
+                break;
+            }
+            LockRequest r = waiter.request();
+            if (r.agentId().equals(agentId) || mode.compatibleWith(r.mode())) {
+                continue;
+            }
+            for (LockPath path : paths) {
+                for (LockPath wanted : r.paths()) {
+                    if (wanted.overlaps(path) && !waitsFor(tx, waiter, agentId, now)) {
+                        conflicts.add(new AcquireResult.Conflict(path.value(), wanted.value(), r.agentId(), r.mode(),
+                                waiter.deadline(), true));
+                    }
+                }
+            }
+        }
         return conflicts;
+    }
+
+    /** Whether {@code agentId} holds a live lock in the way of {@code waiter}. */
+    private static boolean waitsFor(StoreTx tx, LockWaiter waiter, String agentId, Instant now) {
+        LockRequest r = waiter.request();
+        for (LockRow lock : tx.locksOf(agentId)) {
+            if (lock.workspace().equals(r.workspace()) && lock.expiresAt().isAfter(now)
+                    && !r.mode().compatibleWith(lock.mode())
+                    && r.paths().stream().anyMatch(p -> p.overlaps(lock.path()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A registered agent with {@code allowed_paths} may lock only paths within them. */
@@ -134,6 +379,22 @@ public final class LockTable {
      * another agent. Returns the locks released.
      */
     public List<Lock> release(StoreTx tx, String agentId, String workspace, List<LockPath> paths, Instant now) {
+        List<Lock> released = releaseOnly(tx, agentId, workspace, paths, now);
+        grantWaiters(tx, released, now);
+        return released;
+    }
+
+    private void grantWaiters(StoreTx tx, List<Lock> freed, Instant now) {
+        Set<String> workspaces = new LinkedHashSet<>();
+        for (Lock lock : freed) {
+            workspaces.add(lock.workspace());
+        }
+        for (String workspace : workspaces) {
+            grantWaiters(tx, workspace, now);
+        }
+    }
+
+    private List<Lock> releaseOnly(StoreTx tx, String agentId, String workspace, List<LockPath> paths, Instant now) {
         List<LockRow> mine = live(tx, agentId, now);
         List<Lock> released = new ArrayList<>();
         if (paths == null) {
@@ -161,16 +422,17 @@ public final class LockTable {
         return released;
     }
 
-    /** Releases the locks the agent took for one task ({@code swarm_id/task_id}). */
-    public int releaseTask(StoreTx tx, String agentId, String taskRef) {
-        int released = 0;
+    /** Releases the locks the agent took for one task ({@code swarm_id/task_id}); waiters may go. */
+    public int releaseTask(StoreTx tx, String agentId, String taskRef, Instant now) {
+        List<Lock> released = new ArrayList<>();
         for (LockRow lock : tx.locksOf(agentId)) {
             if (taskRef.equals(lock.taskId())) {
                 tx.removeLock(lock);
-                released++;
+                released.add(lock.toLock());
             }
         }
-        return released;
+        grantWaiters(tx, released, now);
+        return released.size();
     }
 
     /**
@@ -226,27 +488,37 @@ public final class LockTable {
         return live;
     }
 
-    /** Breaks every lease that ended by {@code now}; returns how many. */
+    /** Breaks every lease that ended by {@code now} (waiters may go); returns how many. */
     public int expire(StoreTx tx, Instant now) {
-        int expired = 0;
+        List<Lock> expired = new ArrayList<>();
         List<LockRow> due;
         do {
             due = tx.expiredLocks(now, EXPIRY_PAGE);
             for (LockRow lock : due) {
                 tx.removeLock(lock);
-                expired++;
+                expired.add(lock.toLock());
             }
         } while (due.size() == EXPIRY_PAGE);
-        locksExpired.addAndGet(expired);
-        return expired;
+        locksExpired.addAndGet(expired.size());
+        grantWaiters(tx, expired, now);
+        return expired.size();
     }
 
     /** Figures since this process started. */
     public Stats stats() {
-        return new Stats(grants.get(), conflictsRefused.get(), locksExpired.get());
+        long granted = waitsGranted.get();
+        return new Stats(grants.get(), conflictsRefused.get(), locksExpired.get(), deadlocksRefused.get(),
+                pending.size(), granted, waitsTimedOut.get(),
+                granted == 0 ? 0 : (double) waitedMillis.sum() / granted, longestWaitMillis.get());
     }
 
-    /** Lock figures of this process: grants made, requests refused for a conflict, leases broken. */
-    public record Stats(long grants, long conflictsRefused, long locksExpired) {
+    /**
+     * Lock figures of this process: grants made (with or without a wait), requests refused for a
+     * conflict (including waits that timed out), leases broken by expiry, waits refused for a
+     * deadlock, callers waiting now, waits granted and timed out, and the mean and longest wait of
+     * those granted, in milliseconds.
+     */
+    public record Stats(long grants, long conflictsRefused, long locksExpired, long deadlocksRefused,
+            long waiting, long waitsGranted, long waitsTimedOut, double meanWaitMillis, long longestWaitMillis) {
     }
 }

@@ -63,9 +63,9 @@ public final class Scheduler {
     }
 
     /** Releases the locks its agent took on the task's files (a task without files took none). */
-    private void releaseFiles(StoreTx tx, TaskRow task) {
+    private void releaseFiles(StoreTx tx, TaskRow task, Instant now) {
         if (!task.files().isEmpty()) {
-            locks.releaseTask(tx, task.assignedAgent(), ref(task));
+            locks.releaseTask(tx, task.assignedAgent(), ref(task), now);
         }
     }
 
@@ -253,7 +253,7 @@ public final class Scheduler {
             throw new Conflict("swarm '" + swarmId + "' is completed; there is nothing to cancel");
         }
         for (TaskRow running : tx.tasks(swarmId, Optional.of(TaskState.IN_PROGRESS))) {
-            releaseFiles(tx, running);
+            releaseFiles(tx, running, now);
         }
         Map<TaskState, Integer> cancelled = tx.cancelUnfinished(swarmId, now);
         Counters delta = Counters.ZERO;
@@ -423,8 +423,11 @@ public final class Scheduler {
                     swarm.workspace(), files(task), LockMode.EXCLUSIVE, now);
             if (!conflicts.isEmpty()) {
                 AcquireResult.Conflict c = conflicts.get(0);
-                return Readiness.no("file '" + c.path() + "' is locked by agent '" + c.heldBy() + "' ('"
-                        + c.heldPath() + "', " + c.heldMode().wire() + ", until " + c.expiresAt() + ")");
+                return Readiness.no(c.queued()
+                        ? "file '" + c.path() + "' is waited for by agent '" + c.heldBy() + "', queued first ('"
+                                + c.heldPath() + "', " + c.heldMode().wire() + ", until " + c.expiresAt() + ")"
+                        : "file '" + c.path() + "' is locked by agent '" + c.heldBy() + "' ('"
+                                + c.heldPath() + "', " + c.heldMode().wire() + ", until " + c.expiresAt() + ")");
             }
         }
         return Readiness.yes();
@@ -442,7 +445,7 @@ public final class Scheduler {
         TaskRow task = held(tx, swarmId, taskId, agentId);
         TaskRow done = op.save(task, task.with(TaskState.COMPLETED, task.remainingDeps(), task.attempt(),
                 task.assignedAgent(), result, null, List.of(), null, null, task.startedAt(), now));
-        releaseFiles(tx, task);
+        releaseFiles(tx, task, now);
         op.event(swarmId, "task_completed", task, agentId, Map.of("attempt", task.attempt()));
         for (TaskRow ready : tx.completeDependency(task.pk())) {
             op.counted(ready.withState(TaskState.PENDING), TaskState.READY);
@@ -481,7 +484,7 @@ public final class Scheduler {
     private TaskRow failAttempt(Transition op, TaskRow task, String error, boolean retryable) {
         Instant now = op.now();
         String agentId = task.assignedAgent();
-        releaseFiles(op.tx(), task);
+        releaseFiles(op.tx(), task, now);
         if (retryable && task.attempt() < task.maxAttempts()) {
             Duration delay = backoff(task.backoffS(), task.attempt());
             boolean immediately = delay.isZero();
@@ -585,7 +588,7 @@ public final class Scheduler {
         Transition op = new Transition(tx, now);
         List<TaskRow> changed = new ArrayList<>();
         for (TaskRow task : tx.runningTasks(agentId)) {
-            releaseFiles(tx, task);
+            releaseFiles(tx, task, now);
             if (task.attempt() < task.maxAttempts()) {
                 TaskRow requeued = op.save(task, task.with(TaskState.READY, task.remainingDeps(), task.attempt(), null,
                         null, reason, List.of(), null, null, task.startedAt(), null));

@@ -3,27 +3,28 @@ package hive.store;
 import hive.events.Event;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pipelined group commit. One writer thread runs operations, one after the other, as they arrive,
- * each inside a savepoint of its own (an operation that throws is undone alone and its exception
- * goes to its caller). While the committer thread makes the previous batch durable, the writer
- * keeps running new operations into the next batch; when the committer is free, the writer seals
- * that batch and hands it over. So a batch holds every operation that arrived during one commit:
- * throughput grows with load (one commit, and with strict durability one fsync, serves the whole
- * batch) instead of collapsing under it.
+ * Group commit with a leader: the calling threads do the work themselves, with no writer thread
+ * to hand operations to. A caller runs its operation against the session under the writer's lock,
+ * inside a savepoint of its own (an operation that throws is undone alone and its exception goes
+ * to its caller), and adds it to the batch being built. If no commit is under way, the caller
+ * becomes the leader: it seals the batch and commits it, outside the lock, so that others keep
+ * running operations into the next batch meanwhile. The others wait; when a commit is done, its
+ * leader runs the change set's after-commit actions, wakes the callers of the batch, tells the
+ * commit listeners, and hands the lead to the first caller of the next batch, if there is one.
+ *
+ * <p>So a batch holds every operation that ran during one commit: throughput grows with load (one
+ * commit, and with strict durability one fsync, serves the whole batch), and a caller costs at
+ * most one thread wake-up, which is what an operation costs on a small machine.
  *
  * <p>An operation is acknowledged (its caller returns) only after the batch that holds it is
  * durable. Operations may see the effects of the batch being committed; they are acknowledged
@@ -37,99 +38,90 @@ public final class GroupCommitWriter implements AutoCloseable {
 
     private final WriterSession session;
     private final int maxBatch;
-    private final BlockingQueue<Operation<?>> queue = new LinkedBlockingQueue<>();
     private final List<Consumer<List<Event>>> listeners = new CopyOnWriteArrayList<>();
-    private final ConcurrentLinkedQueue<Sealed> handoff = new ConcurrentLinkedQueue<>();
-    private final Thread writer;
-    private final Thread committer;
-    private final Object submitLock = new Object();
+    /** Guards the session's working view and the fields below it. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when the batch being built is taken (room again) and when the writer goes idle. */
+    private final Condition changed = lock.newCondition();
 
-    /** Set once, under {@link #submitLock}: no operation is queued after it. */
-    private volatile boolean closing;
-    /** True from a hand-over until the committer is done with it. */
-    private volatile boolean committing;
-    /** Set by the committer when a commit failed; cleared by the writer once it recovered. */
-    private volatile boolean broken;
-    private volatile boolean writerDone;
+    /** The operations run since the last seal, in the order they ran. */
+    private List<Operation<?>> building = new ArrayList<>();
+    /** True while a leader owns the commit (from taking a batch until it hands over or goes idle). */
+    private boolean leading;
+    /** Set when the session could not be rebuilt after a failed commit; every write retries it. */
+    private boolean broken;
+    private boolean closing;
+    /** The thread committing and delivering a batch: it may not submit (it would wait for itself). */
+    private volatile Thread leader;
 
-    public GroupCommitWriter(String name, WriterSession session, int maxBatch) {
+    public GroupCommitWriter(WriterSession session, int maxBatch) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be at least 1");
         }
         this.session = session;
         this.maxBatch = maxBatch;
-        this.writer = Thread.ofPlatform().name(name).daemon(true).unstarted(this::writeLoop);
-        this.committer = Thread.ofPlatform().name(name + "-commit").daemon(true).unstarted(this::commitLoop);
-        writer.start();
-        committer.start();
     }
 
+    /**
+     * Called after every commit with the events it appended, in commit order, on the thread that
+     * led the commit; must return quickly.
+     */
     public void onCommit(Consumer<List<Event>> listener) {
         listeners.add(listener);
     }
 
-    /** Queues {@code fn}, waits until it is durable, returns its result or rethrows its exception. */
+    /** Runs {@code fn}, waits until it is durable, returns its result or rethrows its exception. */
     public <T> T submit(Function<StoreTx, T> fn) {
-        if (Thread.currentThread() == writer || Thread.currentThread() == committer) {
+        return submit(fn, true);
+    }
+
+    /**
+     * Runs {@code fn} and returns its result (or rethrows its exception) once it is applied,
+     * without waiting for it to be durable: it commits with the batch it joined, which this call
+     * commits itself when no commit is under way. For operations whose loss in a crash (or a
+     * failed commit) is harmless; operations that come after it in the store's order, and read
+     * what it changed, are acknowledged only once it is durable too.
+     */
+    public <T> T submitApplied(Function<StoreTx, T> fn) {
+        return submit(fn, false);
+    }
+
+    private <T> T submit(Function<StoreTx, T> fn, boolean durable) {
+        if (lock.isHeldByCurrentThread() || Thread.currentThread() == leader) {
             throw new IllegalStateException("a store operation may not submit another operation");
         }
-        Operation<T> op = new Operation<>(fn);
-        synchronized (submitLock) {
+        Operation<T> op = new Operation<>(fn, durable);
+        boolean lead;
+        lock.lock();
+        try {
+            while (building.size() >= maxBatch && !closing) {
+                changed.awaitUninterruptibly();
+            }
             if (closing) {
                 throw new IllegalStateException("the store is closed");
             }
-            queue.add(op);
-        }
-        LockSupport.unpark(writer);
-        try {
-            return op.future.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw e;
-        }
-    }
-
-    // --- the writer thread ---
-
-    private void writeLoop() {
-        List<Operation<?>> batch = new ArrayList<>();
-        while (true) {
             if (broken) {
-                batch = recover(batch);
+                recover();
             }
-            if (!batch.isEmpty() && !committing && !broken) {
-                handOver(batch);
-                batch = new ArrayList<>();
-                continue;
-            }
-            if (batch.size() < maxBatch) {
-                Operation<?> op = queue.poll();
-                if (op != null) {
-                    run(op);
-                    batch.add(op);
-                    continue;
-                }
-            }
-            if (closing && queue.isEmpty() && batch.isEmpty() && !committing) {
-                break;
-            }
-            // Nothing to run, or a batch waiting for the committer: woken by a submit or the committer.
-            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(batch.isEmpty() ? 50 : 1));
+            run(op);
+            building.add(op);
+            lead = !leading;
+            leading = true;
+        } finally {
+            lock.unlock();
         }
-        writerDone = true;
-        LockSupport.unpark(committer);
-        failQueued();
+        if (lead) {
+            leadCommits();
+        } else if (durable && op.awaitTurn()) {
+            leadCommits();
+        }
+        return op.outcome();
     }
 
-    private void run(Operation<?> op) {
+    private <T> void run(Operation<T> op) {
         session.savepoint();
         try {
-            op.run(session.tx());
+            op.result = op.fn.apply(session.tx());
             session.releaseSavepoint();
         } catch (RuntimeException | Error e) {
             session.rollbackToSavepoint();
@@ -137,67 +129,100 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    private void handOver(List<Operation<?>> batch) {
-        WriterSession.ChangeSet changes = session.seal();
-        committing = true;
-        handoff.add(new Sealed(batch, changes));
-        LockSupport.unpark(committer);
-    }
-
-    /** A commit failed: the batch being built rests on it, so it fails too; rebuild from the file. */
-    private List<Operation<?>> recover(List<Operation<?>> batch) {
-        StoreFailure failure = new StoreFailure("the store could not commit an earlier write this one built on", null);
-        for (Operation<?> op : batch) {
-            op.fail(failure);
-        }
-        session.seal();
+    /**
+     * Commits the batch being built (which holds this thread's operation), then hands the lead to
+     * the first caller waiting in the next batch; when the next batch has no caller waiting (only
+     * operations acknowledged as applied), commits it too.
+     */
+    private void leadCommits() {
+        leader = Thread.currentThread();
         try {
-            session.recover();
-            log.warn("recovered the store's working copy from disk after a failed commit");
-        } catch (RuntimeException e) {
-            log.error("could not recover the store after a failed commit; writes will keep failing", e);
-            return new ArrayList<>();
-        }
-        broken = false;
-        return new ArrayList<>();
-    }
-
-    // --- the committer thread ---
-
-    private void commitLoop() {
-        while (true) {
-            Sealed sealed = handoff.poll();
-            if (sealed == null) {
-                if (writerDone && handoff.isEmpty()) {
-                    return;
+            while (true) {
+                List<Operation<?>> batch;
+                WriterSession.ChangeSet changes;
+                lock.lock();
+                try {
+                    batch = building;
+                    building = new ArrayList<>();
+                    changes = session.seal();
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
                 }
-                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(50));
-                continue;
-            }
-            commit(sealed);
-            committing = false;
-            LockSupport.unpark(writer);
-        }
-    }
-
-    private void commit(Sealed sealed) {
-        try {
-            if (!sealed.changes.isEmpty()) {
-                session.commit(sealed.changes);
+                commit(batch, changes);
+                lock.lock();
+                try {
+                    if (building.isEmpty()) {
+                        leading = false;
+                        changed.signalAll();
+                        return;
+                    }
+                    Operation<?> next = building.stream().filter(o -> o.durable).findFirst().orElse(null);
+                    if (next != null) {
+                        next.lead();
+                        return;
+                    }
+                } finally {
+                    lock.unlock();
+                }
             }
         } catch (RuntimeException | Error e) {
-            log.error("store commit failed; {} operation(s) not applied", sealed.batch.size(), e);
+            lock.lock();
+            try {
+                leading = false;
+                changed.signalAll();
+                Operation<?> next = building.stream().filter(o -> o.durable).findFirst().orElse(null);
+                if (next != null) {
+                    leading = true;
+                    next.lead();
+                }
+            } finally {
+                lock.unlock();
+            }
+            throw e;
+        } finally {
+            leader = null;
+        }
+    }
+
+    private void commit(List<Operation<?>> batch, WriterSession.ChangeSet changes) {
+        try {
+            if (!changes.isEmpty()) {
+                session.commit(changes);
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("store commit failed; {} operation(s) not applied", batch.size(), e);
             StoreFailure failure = new StoreFailure("the store could not commit: " + e.getMessage(), e);
-            for (Operation<?> op : sealed.batch) {
+            for (Operation<?> op : batch) {
                 op.fail(failure);
             }
-            broken = true;
+            lock.lock();
+            try {
+                // The batch built meanwhile rests on the failed one: it fails too.
+                StoreFailure builtOn = new StoreFailure(
+                        "the store could not commit an earlier write this one built on", e);
+                for (Operation<?> op : building) {
+                    op.fail(builtOn);
+                }
+                building = new ArrayList<>();
+                session.seal();
+                recover();
+            } finally {
+                lock.unlock();
+            }
             return;
         }
-        for (Operation<?> op : sealed.batch) {
+        for (Runnable action : changes.afterCommit()) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                log.warn("an after-commit action failed", e);
+            }
+        }
+        for (Operation<?> op : batch) {
             op.finish();
         }
-        List<Event> events = sealed.changes.events();
+        List<Event> events = changes.events();
         if (!events.isEmpty()) {
             for (Consumer<List<Event>> listener : listeners) {
                 try {
@@ -209,56 +234,117 @@ public final class GroupCommitWriter implements AutoCloseable {
         }
     }
 
-    private void failQueued() {
-        Operation<?> op;
-        while ((op = queue.poll()) != null) {
-            op.fail(new IllegalStateException("the store is closed"));
+    /** Rebuilds the session from what is durable; called under the lock with no commit running. */
+    private void recover() {
+        try {
+            session.recover();
+            broken = false;
+            log.warn("recovered the store's working copy from disk after a failed commit");
+        } catch (RuntimeException e) {
+            broken = true;
+            log.error("could not recover the store after a failed commit; writes will keep failing", e);
+            throw new StoreFailure("the store could not recover from a failed commit: " + e.getMessage(), e);
         }
     }
 
-    /** Lets queued operations finish and become durable, then stops both threads and closes the session. */
+    /** Lets running and waiting operations finish and become durable, refuses new ones, closes the session. */
     @Override
     public void close() {
-        synchronized (submitLock) {
-            closing = true;
-        }
-        LockSupport.unpark(writer);
+        lock.lock();
         try {
-            writer.join();
-            committer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            closing = true;
+            changed.signalAll();
+            while (leading) {
+                changed.awaitUninterruptibly();
+            }
+        } finally {
+            lock.unlock();
         }
         session.close();
     }
 
-    private record Sealed(List<Operation<?>> batch, WriterSession.ChangeSet changes) {
-    }
-
     private static final class Operation<T> {
+        private static final int WAITING = 0;
+        private static final int LEAD = 1;
+        private static final int DONE = 2;
+        /**
+         * Yields before parking: a commit takes tens of microseconds, and a thread that yields a
+         * few times is often done by then, without the cost of parking and being woken (measured
+         * in docs/benchmarks.md: about a third more lock pairs per second at 8 threads).
+         */
+        private static final int SPINS = 16;
+
         final Function<StoreTx, T> fn;
-        final CompletableFuture<T> future = new CompletableFuture<>();
+        /** Whether its caller waits until it is durable. */
+        final boolean durable;
+        final Thread caller = Thread.currentThread();
         T result;
         Throwable error;
+        private volatile int state = WAITING;
 
-        Operation(Function<StoreTx, T> fn) {
+        Operation(Function<StoreTx, T> fn, boolean durable) {
             this.fn = fn;
+            this.durable = durable;
         }
 
-        void run(StoreTx tx) {
-            result = fn.apply(tx);
+        /** Parks until this operation is done (false) or its caller is to lead the next commit (true). */
+        boolean awaitTurn() {
+            int s;
+            boolean interrupted = false;
+            for (int spins = 0; spins < SPINS && state == WAITING; spins++) {
+                Thread.yield();
+            }
+            while ((s = state) == WAITING) {
+                LockSupport.park(this);
+                // An interrupt does not cut the wait short (the operation has run): it is kept for later.
+                interrupted |= Thread.interrupted();
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return s == LEAD;
+        }
+
+        void lead() {
+            state = LEAD;
+            LockSupport.unpark(caller);
         }
 
         void finish() {
-            if (error != null) {
-                future.completeExceptionally(error);
-            } else {
-                future.complete(result);
+            if (durable) {
+                wake(DONE);
             }
         }
 
+        /** Its caller learns of a failed commit only if it waits for it (the operation is durable). */
         void fail(Throwable t) {
-            future.completeExceptionally(t);
+            if (!durable) {
+                return;
+            }
+            error = t;
+            result = null;
+            wake(DONE);
+        }
+
+        private void wake(int next) {
+            boolean self = caller == Thread.currentThread();
+            state = next;
+            if (!self) {
+                LockSupport.unpark(caller);
+            }
+        }
+
+        T outcome() {
+            if (durable && state != DONE) {
+                throw new IllegalStateException("the operation is not done");
+            }
+            if (error instanceof RuntimeException r) {
+                throw r;
+            }
+            if (error instanceof Error e) {
+                throw e;
+            }
+            return result;
         }
     }
 }

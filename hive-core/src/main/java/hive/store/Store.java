@@ -26,6 +26,18 @@ public interface Store extends AutoCloseable {
      */
     <T> T write(Function<StoreTx, T> operation);
 
+    /**
+     * Runs {@code operation} like {@link #write}, but returns once it is applied, before it is
+     * durable: it commits with the next batch. Only for operations whose loss in a crash is
+     * harmless because they only give up what a caller held (a lock release: lost, the lock stays
+     * held until its lease ends). Every operation after it that reads what it changed (a waiter
+     * granted the released path) is acknowledged only once it is durable too. A store may make it
+     * durable first, as {@link #write} does.
+     */
+    default <T> T writeApplied(Function<StoreTx, T> operation) {
+        return write(operation);
+    }
+
     /** Runs {@code query} against a consistent, committed snapshot. */
     <T> T read(Function<StoreReader, T> query);
 

@@ -81,6 +81,14 @@ public interface StoreTx extends StoreReader {
      */
     Map<TaskState, Integer> cancelUnfinished(String swarmId, Instant at);
 
+    /**
+     * Runs {@code action} once the batch that holds this operation is durable, before the
+     * operation's caller (and every other caller of the batch) is acknowledged; forgotten if the
+     * operation is undone or the commit fails. It runs on the committing thread and must return
+     * quickly: complete a future, wake a thread.
+     */
+    void afterCommit(Runnable action);
+
     /** Appends events whose numbers were reserved with {@link #advanceSwarm}. */
     void insertEvents(List<Event> events);
 
@@ -97,6 +105,20 @@ public interface StoreTx extends StoreReader {
 
     /** Locks whose lease ended at or before {@code now}, earliest first. */
     List<LockRow> expiredLocks(Instant now, int limit);
+
+    /**
+     * Queues a waiting lock request. Waiters are not durable: they belong to callers that are
+     * waiting now, and are gone with them (a store may keep them in memory only).
+     */
+    void putWaiter(LockWaiter waiter);
+
+    void removeWaiter(LockWaiter waiter);
+
+    /** The waiters of a workspace, in arrival order (by id). */
+    List<LockWaiter> waiters(String workspace);
+
+    /** The waiters of an agent, over all workspaces, in arrival order. */
+    List<LockWaiter> waitersOf(String agentId);
 
     /** Registers an agent, or writes a registered agent's new state. */
     void putAgent(AgentRow agent);

@@ -4,13 +4,13 @@ import hive.events.Event;
 import java.util.List;
 
 /**
- * What a {@link GroupCommitWriter} writes through: a view that operations change (on the writer
- * thread), sealed batch by batch into change sets that are made durable (on the committer thread).
+ * What a {@link GroupCommitWriter} writes through: a view that operations change, sealed batch by
+ * batch into change sets that are made durable.
  *
- * <p>Thread confinement: {@link #tx()}, the savepoint methods, {@link #seal()} and
- * {@link #recover()} are called by the writer thread only; {@link #commit} by the committer
- * thread only, one change set at a time, in the order they were sealed. {@link #recover()} is
- * called only while no commit is running.
+ * <p>Threads: {@link #tx()}, the savepoint methods, {@link #seal()} and {@link #recover()} are
+ * called under the writer's lock, by one thread at a time; {@link #commit} by one thread at a
+ * time, one change set after the other in the order they were sealed, while other threads may go
+ * on changing the view. {@link #recover()} is called only while no commit is running.
  */
 public interface WriterSession extends AutoCloseable {
 
@@ -50,6 +50,12 @@ public interface WriterSession extends AutoCloseable {
 
         /** The events the batch appended, in order. */
         List<Event> events();
+
+        /**
+         * What the batch's operations asked to run once it is durable ({@link StoreTx#afterCommit}),
+         * in the order they asked.
+         */
+        List<Runnable> afterCommit();
 
         boolean isEmpty();
     }

@@ -5,6 +5,7 @@ import hive.schedule.TaskState;
 import hive.store.AgentRow;
 import hive.store.Counters;
 import hive.store.LockRow;
+import hive.store.LockWaiter;
 import hive.store.StoreTx;
 import hive.store.SwarmRow;
 import hive.store.TaskRow;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
 
@@ -34,7 +36,7 @@ import org.jdbi.v3.core.Handle;
  *
  * <p>It is a cache that can be rebuilt: {@link #load} reads it from the file at start. It is only
  * valid while this process is the file's one writer, which {@link SqliteStore} ensures with a
- * lock file. Used by the writer's thread only.
+ * lock file. Used under the writer's lock, by one thread at a time.
  */
 final class Mirror implements StoreTx {
 
@@ -60,13 +62,18 @@ final class Mirror implements StoreTx {
         }
     }
 
-    private sealed interface Undo permits TaskUndo, SwarmUndo, EdgeUndo, AgentUndo, LockUndo, TokenUndo {
+    private sealed interface Undo permits TaskUndo, SwarmUndo, EdgeUndo, AgentUndo, LockUndo, TokenUndo,
+            WaiterUndo {
     }
 
     private record LockUndo(LockRow.Key key, LockRow old) implements Undo {
     }
 
-    private record TokenUndo(long old) implements Undo {
+    private record TokenUndo(long old, long reserved, boolean dirty) implements Undo {
+    }
+
+    /** A waiter that was queued ({@code added}) or taken out of the queue. */
+    private record WaiterUndo(LockWaiter waiter, boolean added) implements Undo {
     }
 
     /** A place on the lock timeline: when a lease ends. */
@@ -104,8 +111,8 @@ final class Mirror implements StoreTx {
     private record EdgeUndo(long task, long dep) implements Undo {
     }
 
-    /** A point to undo to: sizes of the undo log and of the batch's event list. */
-    record Mark(int undo, int events) {
+    /** A point to undo to: sizes of the undo log, of the batch's event list and of its after-commit actions. */
+    record Mark(int undo, int events, int actions) {
     }
 
     // --- the copy and its indexes ---
@@ -128,8 +135,17 @@ final class Mirror implements StoreTx {
     private final Map<String, Set<LockRow.Key>> locksByWorkspace = new HashMap<>();
     private final Map<String, Set<LockRow.Key>> locksByAgent = new HashMap<>();
     private final TreeSet<LeaseKey> leases = new TreeSet<>();
+    /** The last fencing token given out. */
     private long fencingToken;
+    /**
+     * What the file's {@code fencing_token} says: no token given out, before or since, is larger.
+     * Tokens are reserved a block at a time, so most grants write nothing for their token; after a
+     * restart, tokens go on from the reservation, above every token given out before.
+     */
+    private long tokenReserved;
     private boolean tokenDirty;
+    private final Map<String, TreeMap<Long, LockWaiter>> waitersByWorkspace = new HashMap<>();
+    private final Map<String, TreeMap<Long, LockWaiter>> waitersByAgent = new HashMap<>();
     private long nextPk = 1;
 
     // --- what the current batch changed ---
@@ -141,8 +157,11 @@ final class Mirror implements StoreTx {
     private final Set<String> newSwarms = new HashSet<>();
     private List<Undo> undo = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
+    private final List<Runnable> afterCommit = new ArrayList<>();
 
     private static final int SMALL = 4096;
+    /** Fencing tokens reserved (written to the file) at a time. */
+    static final long TOKEN_BLOCK = 1024;
 
     /** Reads committed events: the one thing the copy does not hold. */
     interface EventLog {
@@ -174,6 +193,10 @@ final class Mirror implements StoreTx {
         agents.clear();
         sessions.clear();
         events.clear();
+        afterCommit.clear();
+        // Waiters belong to callers waiting now: after a reload they wait out their time and go.
+        waitersByWorkspace.clear();
+        waitersByAgent.clear();
         forgetBatch();
         handle.createQuery("SELECT " + SqliteRows.AGENT_COLUMNS + " FROM agents").map(SqliteRows.AGENT)
                 .forEach(this::indexAgent);
@@ -183,8 +206,9 @@ final class Mirror implements StoreTx {
         leases.clear();
         handle.createQuery("SELECT " + SqliteRows.LOCK_COLUMNS + " FROM locks").map(SqliteRows.LOCK)
                 .forEach(this::indexLock);
-        fencingToken = handle.createQuery("SELECT value FROM meta WHERE name = 'fencing_token'")
+        tokenReserved = handle.createQuery("SELECT value FROM meta WHERE name = 'fencing_token'")
                 .mapTo(Long.class).one();
+        fencingToken = tokenReserved;
         handle.createQuery("SELECT " + SqliteRows.SWARM_COLUMNS + " FROM swarms ORDER BY created_at, id")
                 .map(SqliteRows.SWARM).forEach(s -> swarms.put(s.id(), s));
         handle.createQuery("SELECT " + SqliteRows.TASK_COLUMNS + " FROM tasks ORDER BY pk")
@@ -211,7 +235,7 @@ final class Mirror implements StoreTx {
     // --- batches ---
 
     Mark mark() {
-        return new Mark(undo.size(), events.size());
+        return new Mark(undo.size(), events.size(), afterCommit.size());
     }
 
     /** Puts back everything changed since {@code mark}, newest first. */
@@ -238,7 +262,18 @@ final class Mirror implements StoreTx {
                         indexLock(u.old());
                     }
                 }
-                case TokenUndo u -> fencingToken = u.old();
+                case TokenUndo u -> {
+                    fencingToken = u.old();
+                    tokenReserved = u.reserved();
+                    tokenDirty = u.dirty();
+                }
+                case WaiterUndo u -> {
+                    if (u.added()) {
+                        unindexWaiter(u.waiter());
+                    } else {
+                        indexWaiter(u.waiter());
+                    }
+                }
                 case EdgeUndo u -> {
                     removeLast(dependents.get(u.dep()), u.task());
                     removeLast(dependencies.get(u.task()), u.dep());
@@ -246,12 +281,13 @@ final class Mirror implements StoreTx {
             }
         }
         events.subList(mark.events(), events.size()).clear();
+        afterCommit.subList(mark.actions(), afterCommit.size()).clear();
     }
 
     /** What a batch changed, as the rows to write: immutable, handed to the committer thread. */
     record Changes(List<SwarmRow> newSwarms, List<SwarmRow> changedSwarms, List<TaskRow> newTasks,
             List<TaskRow> changedTasks, List<AgentRow> agents, List<LockRow> putLocks, List<LockRow.Key> removedLocks,
-            long fencingToken, List<Event> events)
+            long fencingToken, List<Event> events, List<Runnable> afterCommit)
             implements hive.store.WriterSession.ChangeSet {
 
         @Override
@@ -316,8 +352,9 @@ final class Mirror implements StoreTx {
             }
         }
         Changes changes = new Changes(insertedSwarms, changedSwarms, insertedTasks, changedTasks, changedAgents,
-                putLocks, removedLocks, tokenDirty ? fencingToken : -1, List.copyOf(events));
+                putLocks, removedLocks, tokenDirty ? tokenReserved : -1, List.copyOf(events), List.copyOf(afterCommit));
         events.clear();
+        afterCommit.clear();
         forgetBatch();
         return changes;
     }
@@ -757,9 +794,66 @@ final class Mirror implements StoreTx {
 
     @Override
     public long nextFencingToken() {
-        undo.add(new TokenUndo(fencingToken));
-        tokenDirty = true;
+        undo.add(new TokenUndo(fencingToken, tokenReserved, tokenDirty));
+        if (fencingToken == tokenReserved) {
+            tokenReserved += TOKEN_BLOCK;
+            tokenDirty = true;
+        }
         return ++fencingToken;
+    }
+
+    // --- StoreTx: lock waiters (in memory only) ---
+
+    private void indexWaiter(LockWaiter w) {
+        waitersByWorkspace.computeIfAbsent(w.workspace(), k -> new TreeMap<>()).put(w.id(), w);
+        waitersByAgent.computeIfAbsent(w.agentId(), k -> new TreeMap<>()).put(w.id(), w);
+    }
+
+    private void unindexWaiter(LockWaiter w) {
+        removeFrom(waitersByWorkspace, w.workspace(), w.id());
+        removeFrom(waitersByAgent, w.agentId(), w.id());
+    }
+
+    private static void removeFrom(Map<String, TreeMap<Long, LockWaiter>> index, String key, long id) {
+        TreeMap<Long, LockWaiter> waiters = index.get(key);
+        if (waiters != null && waiters.remove(id) != null && waiters.isEmpty()) {
+            index.remove(key);
+        }
+    }
+
+    @Override
+    public void putWaiter(LockWaiter waiter) {
+        indexWaiter(waiter);
+        undo.add(new WaiterUndo(waiter, true));
+    }
+
+    @Override
+    public void removeWaiter(LockWaiter waiter) {
+        TreeMap<Long, LockWaiter> queued = waitersByWorkspace.get(waiter.workspace());
+        if (queued == null || !queued.containsKey(waiter.id())) {
+            return;
+        }
+        unindexWaiter(waiter);
+        undo.add(new WaiterUndo(waiter, false));
+    }
+
+    @Override
+    public List<LockWaiter> waiters(String workspace) {
+        TreeMap<Long, LockWaiter> queued = waitersByWorkspace.get(workspace);
+        return queued == null ? List.of() : List.copyOf(queued.values());
+    }
+
+    @Override
+    public List<LockWaiter> waitersOf(String agentId) {
+        TreeMap<Long, LockWaiter> queued = waitersByAgent.get(agentId);
+        return queued == null ? List.of() : List.copyOf(queued.values());
+    }
+
+    // --- StoreTx: after commit ---
+
+    @Override
+    public void afterCommit(Runnable action) {
+        afterCommit.add(action);
     }
 
     @Override

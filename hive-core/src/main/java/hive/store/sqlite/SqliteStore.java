@@ -36,11 +36,11 @@ import org.sqlite.SQLiteDataSource;
 /**
  * The embedded store: one SQLite file in WAL mode, written by one process.
  *
- * <p>Writes: the {@link GroupCommitWriter}'s writer thread runs operations against an in-memory
- * copy of the store ({@link Mirror}: the ready queues, timelines and dependency lists the
- * scheduler reads); its committer thread writes every row a batch changed and every event it
- * appended in one SQLite transaction, and only then are the batch's operations acknowledged. A
- * failed commit makes the copy reload from the file. Reads ({@link #read}) run in SQL on a small
+ * <p>Writes: through the {@link GroupCommitWriter}, operations run, one at a time, against an
+ * in-memory copy of the store ({@link Mirror}: the ready queues, timelines and dependency lists
+ * the scheduler reads, and the lock waiters); the batch's leader then writes every row the batch
+ * changed and every event it appended in one SQLite transaction, and only then are the batch's
+ * operations acknowledged. A failed commit makes the copy reload from the file. Reads ({@link #read}) run in SQL on a small
  * HikariCP pool of read connections, each in one WAL snapshot, concurrently with the writer.
  *
  * <p>A crash of the process loses nothing acknowledged: on open the copy is rebuilt from the
@@ -110,8 +110,7 @@ public final class SqliteStore implements Store {
             log.info("loaded {} tasks from {} in {} ms", mirror.taskCount(), absolute,
                     (System.nanoTime() - started) / 1_000_000);
 
-            GroupCommitWriter writer = new GroupCommitWriter("hive-sqlite-writer",
-                    new Session(writeHandle, mirror), MAX_BATCH);
+            GroupCommitWriter writer = new GroupCommitWriter(new Session(writeHandle, mirror), MAX_BATCH);
             log.info("opened SQLite store {} (durability {})", absolute, durability.name().toLowerCase());
             Checkpointer checkpointer = new Checkpointer(readJdbi, absolute);
             return new SqliteStore(absolute, lock, readers, readJdbi, writer, checkpointer);
@@ -191,6 +190,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public <T> T writeApplied(Function<StoreTx, T> operation) {
+        return writer.submitApplied(operation);
+    }
+
+    @Override
     public <T> T read(Function<StoreReader, T> query) {
         try (Handle handle = readJdbi.open()) {
             return handle.inTransaction(h -> query.apply(new SqliteReader(h)));
@@ -212,9 +216,9 @@ public final class SqliteStore implements Store {
     }
 
     /**
-     * The writer's side: operations run against the copy (writer thread); a sealed batch is
-     * written in one SQLite transaction (committer thread). Savepoints are marks in the copy's
-     * undo log.
+     * The writer's side: operations run against the copy; a sealed batch is written in one SQLite
+     * transaction, begun and committed with plain statements (the driver's auto-commit switching
+     * would cost two more statements a commit). Savepoints are marks in the copy's undo log.
      */
     private static final class Session implements WriterSession {
         private final Handle handle;
@@ -256,12 +260,12 @@ public final class SqliteStore implements Store {
         @Override
         public void commit(ChangeSet changes) {
             try {
-                handle.begin();
+                writes.begin();
                 ((Mirror.Changes) changes).writeTo(writes);
-                handle.commit();
+                writes.commit();
             } catch (RuntimeException e) {
                 try {
-                    handle.rollback();
+                    writes.rollback();
                 } catch (RuntimeException suppressed) {
                     e.addSuppressed(suppressed);
                 }

@@ -36,9 +36,15 @@ final class SqliteWrites implements AutoCloseable {
     private final PreparedStatement putLock;
     private final PreparedStatement removeLock;
     private final PreparedStatement saveToken;
+    private final PreparedStatement begin;
+    private final PreparedStatement commit;
+    private final PreparedStatement rollback;
 
     SqliteWrites(Connection connection) {
         try {
+            begin = connection.prepareStatement("BEGIN IMMEDIATE");
+            commit = connection.prepareStatement("COMMIT");
+            rollback = connection.prepareStatement("ROLLBACK");
             insertSwarm = connection.prepareStatement("INSERT INTO swarms (" + SqliteRows.SWARM_COLUMNS + ") VALUES"
                     + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             updateSwarm = connection.prepareStatement("UPDATE swarms SET paused = ?, cancelled = ?, n_pending = ?,"
@@ -191,6 +197,27 @@ final class SqliteWrites implements AutoCloseable {
         });
     }
 
+    /** Starts the batch's transaction, taking the write lock at once. */
+    void begin() {
+        execute(begin, "begin");
+    }
+
+    void commit() {
+        execute(commit, "commit");
+    }
+
+    void rollback() {
+        execute(rollback, "roll back");
+    }
+
+    private static void execute(PreparedStatement statement, String what) {
+        try {
+            statement.execute();
+        } catch (SQLException e) {
+            throw new StoreFailure("cannot " + what + " a SQLite transaction: " + e.getMessage(), e);
+        }
+    }
+
     void saveFencingToken(long token) {
         run(saveToken, List.of(token), (st, t) -> st.setLong(1, t));
     }
@@ -235,7 +262,7 @@ final class SqliteWrites implements AutoCloseable {
     @Override
     public void close() {
         for (PreparedStatement st : List.of(insertSwarm, updateSwarm, insertTask, updateTask, insertEvent,
-                putAgent, putLock, removeLock, saveToken)) {
+                putAgent, putLock, removeLock, saveToken, begin, commit, rollback)) {
             try {
                 st.close();
             } catch (SQLException ignored) {
