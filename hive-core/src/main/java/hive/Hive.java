@@ -333,6 +333,9 @@ public final class Hive implements AutoCloseable {
             } catch (InterruptedException e) {
                 interrupted = true;
             } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException cause) {
+                    throw cause;
+                }
                 throw new IllegalStateException("a lock wait failed", e.getCause());
             }
             AcquireResult fallback = store.write(tx -> locks.giveUp(tx, queued.waiter(), now()));
@@ -535,9 +538,13 @@ public final class Hive implements AutoCloseable {
         return Ids.make("sw_", 14);
     }
 
-    /** Stops the background sweep, then closes the store (queued writes finish first). */
+    /**
+     * Stops the background sweep, ends lock waits in progress (their callers get an
+     * {@link IllegalStateException}), then closes the store (writes under way finish first).
+     */
     @Override
     public void close() {
+        locks.endWaits(new IllegalStateException("HiveMind is closing: the lock wait ended"));
         if (sweeper != null) {
             sweeper.shutdownNow();
             try {

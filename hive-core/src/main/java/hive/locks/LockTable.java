@@ -137,6 +137,13 @@ public final class LockTable {
         return new AcquireResult.Conflicted(conflicts);
     }
 
+    /** Ends every pending wait with {@code reason} (the store is closing): its caller stops waiting. */
+    public void endWaits(RuntimeException reason) {
+        for (CompletableFuture<AcquireResult> outcome : pending.values()) {
+            outcome.completeExceptionally(reason);
+        }
+    }
+
     /** Forgets a caller's pending wait once it has its answer. */
     public void forget(LockWaiter waiter) {
         pending.remove(waiter.id());
