@@ -120,7 +120,13 @@ public final class Sessions {
         List<AgentRow> expired;
         do {
             expired = tx.expiredSessions(now, EXPIRY_PAGE);
-            for (AgentRow agent : expired) {
+            for (AgentRow listed : expired) {
+                // Read again: an earlier agent of the page going may have renewed this one (a grant
+                // to a waiter answers its request).
+                AgentRow agent = tx.agent(listed.id()).orElseThrow();
+                if (agent.status() != AgentStatus.ACTIVE || agent.expiresAt().isAfter(now)) {
+                    continue;
+                }
                 if (!tx.waitersOf(agent.id()).isEmpty()) {
                     tx.putAgent(agent.heard(now, now.plus(timeout)));
                     continue;

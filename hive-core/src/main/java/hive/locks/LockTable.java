@@ -1,6 +1,7 @@
 package hive.locks;
 
 import hive.Forbidden;
+import hive.agents.AgentStatus;
 import hive.store.AgentRow;
 import hive.store.LockRow;
 import hive.store.LockWaiter;
@@ -125,6 +126,7 @@ public final class LockTable {
                     request.paths(), request.mode(), now));
         }
         tx.removeWaiter(waiter);
+        heard(tx, request.agentId(), now);
         List<AcquireResult.Conflict> conflicts = conflicts(tx, request.agentId(), request.workspace(),
                 request.paths(), request.mode(), now);
         if (conflicts.isEmpty()) {
@@ -193,6 +195,7 @@ public final class LockTable {
             }
             tx.removeWaiter(waiter);
             AcquireResult.Granted granted = grant(tx, r, now);
+            heard(tx, r.agentId(), now);
             CompletableFuture<AcquireResult> outcome = pending.get(waiter.id());
             tx.afterCommit(() -> {
                 recordWait(waiter, now);
@@ -200,6 +203,18 @@ public final class LockTable {
                     outcome.complete(granted);
                 }
             });
+        }
+    }
+
+    /**
+     * The end of a wait answers a request of the agent: a registered, active agent's session is
+     * renewed for its full length from now (its waiting kept it alive until then).
+     */
+    private static void heard(StoreTx tx, String agentId, Instant now) {
+        AgentRow agent = tx.agent(agentId).orElse(null);
+        if (agent != null && agent.status() == AgentStatus.ACTIVE && agent.expiresAt() != null) {
+            Duration length = Duration.between(agent.lastHeartbeat(), agent.expiresAt());
+            tx.putAgent(agent.heard(now, now.plus(length)));
         }
     }
 
