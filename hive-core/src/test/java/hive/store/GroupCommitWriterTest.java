@@ -13,6 +13,10 @@ import hive.RandomPlans;
 import hive.TestClock;
 import hive.agents.AgentProfile;
 import hive.events.Event;
+import hive.locks.Lock;
+import hive.locks.LockMode;
+import hive.locks.LockPath;
+import hive.locks.LockRequest;
 import hive.plan.Plan;
 import hive.schedule.Scheduler;
 import hive.schedule.Swarm;
@@ -300,6 +304,58 @@ class GroupCommitWriterTest {
                 .hasMessageContaining("may not submit another");
         int after = store.write(tx -> 2);
         assertThat(after).as("the writer still works").isEqualTo(2);
+    }
+
+    // --- after-commit actions and writes acknowledged once applied ---
+
+    @Test
+    void afterCommitActionsRunOnceDurableInOrderBeforeTheCallerReturnsAndNotForUndoneOperations() {
+        List<String> ran = new CopyOnWriteArrayList<>();
+        LockRequest request = LockRequest.exclusive("alice", "a.txt");
+
+        store.write(tx -> {
+            tx.putLock(new LockRow("default", LockPath.parse("a.txt"), "alice", LockMode.EXCLUSIVE, null,
+                    tx.nextFencingToken(), clock.instant(), clock.instant().plus(request.ttl())));
+            tx.afterCommit(() -> ran.add("first, sees " + store.read(r -> r.locks("default")).size() + " lock"));
+            tx.afterCommit(() -> ran.add("second"));
+            return null;
+        });
+        assertThat(ran).as("run before the caller returned, on a durable store")
+                .containsExactly("first, sees 1 lock", "second");
+
+        assertThatThrownBy(() -> store.write(tx -> {
+            tx.afterCommit(() -> ran.add("undone"));
+            throw new IllegalStateException("refused");
+        })).hasMessage("refused");
+        store.write(tx -> null);
+        assertThat(ran).as("an undone operation's actions are forgotten").containsExactly("first, sees 1 lock",
+                "second");
+    }
+
+    @Test
+    void appliedWriteReturnsBeforeItIsDurableAndCommitsWithTheNextBatch() {
+        // given a lock, and commits held behind the gate
+        hive.acquire(LockRequest.exclusive("alice", "a.txt"));
+        String swarmId = swarmWithClaims(1);
+        Gate gate = gate(swarmId);
+
+        // when the lock is released (acknowledged once applied) while no commit can finish
+        List<Lock> released = hive.release("alice", "default", null);
+
+        // then the release returned at once, and what is durable still holds the lock
+        assertThat(released).extracting(Lock::path).containsExactly("a.txt");
+        assertThat(hive.locks("default")).as("committed locks").extracting(Lock::agentId).containsExactly("alice");
+        List<LockRow> working = store.writeApplied(tx -> tx.locks("default"));
+        assertThat(working).as("the working copy").isEmpty();
+
+        // and it is durable with the next batch
+        gate.open();
+        assertThat(hive.locks("default")).isEmpty();
+        hive.close();
+        closed = true;
+        try (Hive reopened = Hives.open(dir, clock)) {
+            assertThat(reopened.locks("default")).isEmpty();
+        }
     }
 
     // --- listeners ---
