@@ -3,6 +3,9 @@ package hive.store.sqlite;
 import hive.Hive;
 import hive.RandomPlans;
 import hive.agents.AgentProfile;
+import hive.locks.AcquireResult;
+import hive.locks.LockPath;
+import hive.locks.LockRequest;
 import hive.schedule.Task;
 import hive.store.Durability;
 import java.io.FileOutputStream;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -29,7 +33,10 @@ import java.util.concurrent.locks.LockSupport;
  *     appended to the file {@code ACKLOG} with one write, which outlives a kill), for example
  *     {@code ack claim t17 by a3 attempt 1 .}, {@code ack complete t17 by a3 attempt 1 .} or
  *     {@code ack fail t17 by a3 attempt 1 -> ready .}: enough to recompute every task's state.
- *     The trailing {@code .} tells a whole line from one cut short by the kill.</li>
+ *     The trailing {@code .} tells a whole line from one cut short by the kill. Meanwhile one
+ *     more thread, agent {@code locker}, cycles over the files {@code locks/f0..f7}: it locks one
+ *     ({@code lock locks/f3 token 41 .}, once granted) and, two times in three, releases it again
+ *     ({@code unlock locks/f3 .}, once the release returned: applied, maybe not durable).</li>
  * <li>{@code hold FILE}: opens the store, prints {@code open PID .}, and keeps it open until its
  *     standard input ends; then closes it and prints {@code closed .}.</li>
  * </ul>
@@ -71,9 +78,13 @@ public final class CrashWorker {
             threads.add(Thread.ofPlatform().name("agent-" + agent.id()).start(() -> agent(hive, swarmId, agent,
                     random)));
         }
+        AtomicBoolean finished = new AtomicBoolean();
+        Thread locker = Thread.ofPlatform().name("locker").start(() -> locker(hive, finished));
         for (Thread thread : threads) {
             thread.join();
         }
+        finished.set(true);
+        locker.join();
         emit("done");
         hive.close();
     }
@@ -101,6 +112,23 @@ public final class CrashWorker {
                         + task.attempt(), roll < 97);
                 emit("ack fail " + who + " -> " + failed.status().wire());
             }
+        }
+    }
+
+    /** Locks and releases files as agent {@code locker} until {@code finished}. */
+    private static void locker(Hive hive, AtomicBoolean finished) {
+        for (int i = 0; !finished.get(); i++) {
+            String path = "locks/f" + (i % 8);
+            AcquireResult result = hive.acquire(LockRequest.exclusive("locker", path));
+            if (!(result instanceof AcquireResult.Granted granted)) {
+                throw new IllegalStateException("the locker was refused " + path + ": " + result);
+            }
+            emit("lock " + path + " token " + granted.token());
+            if (i % 3 != 0) {
+                hive.release("locker", LockRequest.DEFAULT_WORKSPACE, List.of(LockPath.parse(path)));
+                emit("unlock " + path);
+            }
+            LockSupport.parkNanos(200_000);
         }
     }
 
