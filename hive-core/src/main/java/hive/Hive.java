@@ -80,6 +80,15 @@ public final class Hive implements AutoCloseable {
     private final Scheduler scheduler;
     private final Sessions sessions;
     private final ScheduledExecutorService sweeper;
+    /** Waiting claims sleep here; moved on by every change that may let a claim succeed. */
+    private final Wakeups claimWakeups = new Wakeups();
+
+    /** Events after which a claim that found nothing may find something. */
+    private static final Set<String> CLAIM_WAKING = Set.of("task_ready", "task_completed", "task_failed",
+            "task_requeued", "task_timed_out", "task_retried", "task_unblocked", "tasks_added", "swarm_created",
+            "swarm_resumed");
+    /** A waiting claim renews its agent's session at least this often (it is a request in progress). */
+    private static final Duration CLAIM_KEEPALIVE = Duration.ofSeconds(15);
 
     private Hive(Store store, InstantSource clock, RandomGenerator random, Duration sweepEvery,
             Duration sessionTimeout) {
@@ -88,6 +97,14 @@ public final class Hive implements AutoCloseable {
         this.locks = new LockTable();
         this.scheduler = new Scheduler(random, locks);
         this.sessions = new Sessions(scheduler, locks, sessionTimeout);
+        store.onCommit(events -> {
+            for (Event e : events) {
+                if (CLAIM_WAKING.contains(e.type())) {
+                    claimWakeups.wakeAll();
+                    return;
+                }
+            }
+        });
         if (sweepEvery.isZero()) {
             this.sweeper = null;
         } else {
@@ -260,6 +277,42 @@ public final class Hive implements AutoCloseable {
         return task;
     }
 
+    /**
+     * As {@link #claim(String, String)}, but when nothing fits now, waits up to {@code wait} (at most
+     * {@link #MAX_WAIT}) for something to: the claim is tried again whenever a task is made ready,
+     * finishes or is requeued, files are released, tasks are added or a swarm is resumed (no
+     * polling). The wait renews the agent's session. Empty when nothing fitted in time; an
+     * interrupted caller stops waiting (empty) and keeps its interrupt; closing {@code Hive} ends
+     * waits with {@link IllegalStateException}.
+     */
+    public Optional<Task> claim(String agentId, String swarmId, Duration wait) {
+        checkWait(wait);
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            long seen = claimWakeups.generation();
+            Optional<Task> task = claim(agentId, swarmId);
+            long left = deadline - System.nanoTime();
+            if (task.isPresent() || left <= 0) {
+                return task;
+            }
+            try {
+                if (!claimWakeups.await(seen, Math.min(left, CLAIM_KEEPALIVE.toNanos()))) {
+                    throw new IllegalStateException("HiveMind is closing: the claim wait ended");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+    }
+
+    private static void checkWait(Duration wait) {
+        if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
+            throw new IllegalArgumentException("wait_s must be between 0 and " + MAX_WAIT.toSeconds() + ", got "
+                    + wait.toMillis() / 1000.0);
+        }
+    }
+
     private static AgentProfile profile(AgentRow agent) {
         return new AgentProfile(agent.id(), agent.roles(), agent.maxTasks());
     }
@@ -294,10 +347,7 @@ public final class Hive implements AutoCloseable {
      * agent's session stays alive. An interrupted caller stops waiting and keeps its interrupt.
      */
     public AcquireResult acquire(LockRequest request, Duration wait) {
-        if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
-            throw new IllegalArgumentException("wait_s must be between 0 and " + MAX_WAIT.toSeconds() + ", got "
-                    + wait.toMillis() / 1000.0);
-        }
+        checkWait(wait);
         if (wait.isZero()) {
             return acquire(request);
         }
@@ -358,10 +408,14 @@ public final class Hive implements AutoCloseable {
      * lease ends or its agent is lost, never held twice.
      */
     public List<Lock> release(String agentId, String workspace, List<LockPath> paths) {
-        return store.writeApplied(tx -> {
+        List<Lock> released = store.writeApplied(tx -> {
             sessions.touch(tx, agentId, now());
             return locks.release(tx, agentId, workspace, paths, now());
         });
+        if (!released.isEmpty()) {
+            claimWakeups.wakeAll();
+        }
+        return released;
     }
 
     /** Renews the agent's locks on {@code paths} (all when null) for {@code ttl}; tokens are kept. */
@@ -415,7 +469,9 @@ public final class Hive implements AutoCloseable {
 
     /** The agent leaves: its tasks go back to the queue (or fail with no attempt left). */
     public Agent leave(String agentId) {
-        return store.write(tx -> agentView(tx, sessions.leave(tx, agentId, now())));
+        Agent gone = store.write(tx -> agentView(tx, sessions.leave(tx, agentId, now())));
+        claimWakeups.wakeAll();
+        return gone;
     }
 
     public Agent agent(String agentId) {
@@ -520,7 +576,12 @@ public final class Hive implements AutoCloseable {
      * lock leases that ended; returns how many agents, tasks and locks changed.
      */
     public int sweep() {
-        return store.write(tx -> sessions.expire(tx, now()) + scheduler.sweep(tx, now()) + locks.expire(tx, now()));
+        int changed = store.write(tx -> sessions.expire(tx, now()) + scheduler.sweep(tx, now())
+                + locks.expire(tx, now()));
+        if (changed > 0) {
+            claimWakeups.wakeAll();
+        }
+        return changed;
     }
 
     private void sweepQuietly() {
@@ -545,6 +606,7 @@ public final class Hive implements AutoCloseable {
     @Override
     public void close() {
         locks.endWaits(new IllegalStateException("HiveMind is closing: the lock wait ended"));
+        claimWakeups.close();
         if (sweeper != null) {
             sweeper.shutdownNow();
             try {
