@@ -2,7 +2,9 @@ package hive.locks;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A workspace-relative path, directory or glob that a lock may cover, in normal form: segments
@@ -101,8 +103,26 @@ public record LockPath(String value) {
             return length == otherLength
                     || (length > otherLength ? value : other.value).charAt(shorter) == '/';
         }
-        return witness(other).isPresent();
+        String key = value.compareTo(other.value) <= 0 ? value + '\u0000' + other.value
+                : other.value + '\u0000' + value;
+        Boolean known = GLOB_OVERLAPS.get(key);
+        if (known == null) {
+            known = witness(other).isPresent();
+            if (GLOB_OVERLAPS.size() >= CACHED) {
+                GLOB_OVERLAPS.clear();
+            }
+            GLOB_OVERLAPS.put(key, known);
+        }
+        return known;
     }
+
+    /**
+     * Overlap tests that involve a glob, by pair of values: the lock table asks about the same few
+     * pairs over and over (every request, every waiter checked), and each answer costs two
+     * automata and a search. Bounded: emptied when full.
+     */
+    private static final Map<String, Boolean> GLOB_OVERLAPS = new ConcurrentHashMap<>();
+    private static final int CACHED = 16_384;
 
     /**
      * True when this covers the file {@code filePath}: it is this path or below it, or matched by

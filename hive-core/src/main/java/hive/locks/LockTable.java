@@ -178,7 +178,7 @@ public final class LockTable {
      * request looks at the queue: an ended lease holds nothing.
      */
     private void grantDueWaiters(StoreTx tx, String workspace, Instant now) {
-        if (!tx.waiters(workspace).isEmpty()) {
+        if (!tx.waiters(workspace).isEmpty() && !tx.expiredLocks(now, 1).isEmpty()) {
             grantWaiters(tx, workspace, now);
         }
     }

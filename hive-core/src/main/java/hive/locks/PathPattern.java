@@ -3,7 +3,9 @@ package hive.locks;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What a {@link LockPath} covers, compiled to a nondeterministic finite automaton over code points:
@@ -39,6 +41,22 @@ final class PathPattern {
      *     backwards; the message says where
      */
     static PathPattern compile(String value) {
+        PathPattern known = COMPILED.get(value);
+        if (known == null) {
+            known = build(value);
+            if (COMPILED.size() >= CACHED) {
+                COMPILED.clear();
+            }
+            COMPILED.put(value, known);
+        }
+        return known;
+    }
+
+    /** Compiled patterns by value (they are immutable); bounded: emptied when full. */
+    private static final Map<String, PathPattern> COMPILED = new ConcurrentHashMap<>();
+    private static final int CACHED = 4_096;
+
+    private static PathPattern build(String value) {
         String body = value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
         List<String> segments = new ArrayList<>();
         for (String segment : body.split("/", -1)) {
