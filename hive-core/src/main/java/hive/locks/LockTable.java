@@ -68,7 +68,10 @@ public final class LockTable {
             conflictsRefused.incrementAndGet();
             return new AcquireResult.Conflicted(conflicts);
         }
-        return grant(tx, request, now);
+        Set<String> freed = new LinkedHashSet<>();
+        AcquireResult.Granted granted = grant(tx, request, now, freed);
+        grantWaiters(tx, freed, now);
+        return granted;
     }
 
     /** What a request that may wait came to in its store operation. */
@@ -96,7 +99,10 @@ public final class LockTable {
         List<AcquireResult.Conflict> conflicts = conflicts(tx, request.agentId(), request.workspace(),
                 request.paths(), request.mode(), now);
         if (conflicts.isEmpty()) {
-            return new Attempt.Done(grant(tx, request, now));
+            Set<String> freed = new LinkedHashSet<>();
+            AcquireResult.Granted granted = grant(tx, request, now, freed);
+            grantWaiters(tx, freed, now);
+            return new Attempt.Done(granted);
         }
         List<String> cycle = cycle(tx, request.agentId(), conflicts, now);
         if (!cycle.isEmpty()) {
@@ -131,7 +137,10 @@ public final class LockTable {
                 request.paths(), request.mode(), now);
         if (conflicts.isEmpty()) {
             recordWait(waiter, now);
-            return grant(tx, request, now);
+            Set<String> freed = new LinkedHashSet<>();
+            AcquireResult.Granted granted = grant(tx, request, now, freed);
+            grantWaiters(tx, freed, now);
+            return granted;
         }
         waitsTimedOut.incrementAndGet();
         conflictsRefused.incrementAndGet();
@@ -188,13 +197,14 @@ public final class LockTable {
      * now; each caller is answered once this operation is durable.
      */
     private void grantWaiters(StoreTx tx, String workspace, Instant now) {
+        Set<String> freed = new LinkedHashSet<>();
         for (LockWaiter waiter : tx.waiters(workspace)) {
             LockRequest r = waiter.request();
             if (!conflicts(tx, r.agentId(), workspace, r.paths(), r.mode(), now, waiter.id()).isEmpty()) {
                 continue;
             }
             tx.removeWaiter(waiter);
-            AcquireResult.Granted granted = grant(tx, r, now);
+            AcquireResult.Granted granted = grant(tx, r, now, freed);
             heard(tx, r.agentId(), now);
             CompletableFuture<AcquireResult> outcome = pending.get(waiter.id());
             tx.afterCommit(() -> {
@@ -204,6 +214,9 @@ public final class LockTable {
                 }
             });
         }
+        // Ended leases the grants dropped (of the agents granted, in any workspace) held nobody
+        // back, but their waiters may not have been looked at since they ended.
+        grantWaiters(tx, freed, now);
     }
 
     /**
@@ -269,11 +282,12 @@ public final class LockTable {
         return agents;
     }
 
-    private AcquireResult.Granted grant(StoreTx tx, LockRequest request, Instant now) {
+    /** Grants the request (the caller checked it may); ended leases dropped on the way go to {@code freed}. */
+    private AcquireResult.Granted grant(StoreTx tx, LockRequest request, Instant now, Set<String> freed) {
         long token = tx.nextFencingToken();
         Instant expires = now.plus(request.ttl());
         Map<String, LockRow> mine = new LinkedHashMap<>();
-        for (LockRow held : live(tx, request.agentId(), now)) {
+        for (LockRow held : live(tx, request.agentId(), now, freed)) {
             if (held.workspace().equals(request.workspace())) {
                 mine.put(held.path().value(), held);
             }
@@ -401,23 +415,30 @@ public final class LockTable {
      * another agent. Returns the locks released.
      */
     public List<Lock> release(StoreTx tx, String agentId, String workspace, List<LockPath> paths, Instant now) {
-        List<Lock> released = releaseOnly(tx, agentId, workspace, paths, now);
-        grantWaiters(tx, released, now);
+        Set<String> freed = new LinkedHashSet<>();
+        List<Lock> released = releaseOnly(tx, agentId, workspace, paths, now, freed);
+        grantWaiters(tx, workspacesOf(released, freed), now);
         return released;
     }
 
-    private void grantWaiters(StoreTx tx, List<Lock> freed, Instant now) {
-        Set<String> workspaces = new LinkedHashSet<>();
-        for (Lock lock : freed) {
+    private static Set<String> workspacesOf(List<Lock> locks, Set<String> also) {
+        Set<String> workspaces = new LinkedHashSet<>(also);
+        for (Lock lock : locks) {
             workspaces.add(lock.workspace());
         }
+        return workspaces;
+    }
+
+    /** Grants the waiters that can go now in each of {@code workspaces}. */
+    private void grantWaiters(StoreTx tx, Set<String> workspaces, Instant now) {
         for (String workspace : workspaces) {
             grantWaiters(tx, workspace, now);
         }
     }
 
-    private List<Lock> releaseOnly(StoreTx tx, String agentId, String workspace, List<LockPath> paths, Instant now) {
-        List<LockRow> mine = live(tx, agentId, now);
+    private List<Lock> releaseOnly(StoreTx tx, String agentId, String workspace, List<LockPath> paths, Instant now,
+            Set<String> freed) {
+        List<LockRow> mine = live(tx, agentId, now, freed);
         List<Lock> released = new ArrayList<>();
         if (paths == null) {
             for (LockRow lock : mine) {
@@ -453,7 +474,7 @@ public final class LockTable {
                 released.add(lock.toLock());
             }
         }
-        grantWaiters(tx, released, now);
+        grantWaiters(tx, workspacesOf(released, Set.of()), now);
         return released.size();
     }
 
@@ -464,7 +485,8 @@ public final class LockTable {
     public List<Lock> renew(StoreTx tx, String agentId, String workspace, List<LockPath> paths, Duration ttl,
             Instant now) {
         List<LockRow> renewable = new ArrayList<>();
-        for (LockRow lock : live(tx, agentId, now)) {
+        Set<String> freed = new LinkedHashSet<>();
+        for (LockRow lock : live(tx, agentId, now, freed)) {
             if (paths == null || (lock.workspace().equals(workspace) && paths.contains(lock.path()))) {
                 renewable.add(lock);
             }
@@ -476,6 +498,7 @@ public final class LockTable {
             tx.putLock(next);
             renewed.add(next.toLock());
         }
+        grantWaiters(tx, freed, now);
         return renewed;
     }
 
@@ -485,25 +508,30 @@ public final class LockTable {
      */
     public void extend(StoreTx tx, String agentId, Duration atLeast, Instant now) {
         Instant until = now.plus(atLeast);
-        for (LockRow lock : live(tx, agentId, now)) {
+        Set<String> freed = new LinkedHashSet<>();
+        for (LockRow lock : live(tx, agentId, now, freed)) {
             if (lock.expiresAt().isBefore(until)) {
                 tx.putLock(new LockRow(lock.workspace(), lock.path(), lock.agentId(), lock.mode(), lock.taskId(),
                         lock.token(), lock.acquiredAt(), until));
             }
         }
+        grantWaiters(tx, freed, now);
     }
 
     /**
      * The agent's leases that have not ended; those that have are removed on the way (as the
-     * sweep would), so that nothing can renew, extend or inherit the mode of an ended lease.
+     * sweep would), so that nothing can renew, extend or inherit the mode of an ended lease. The
+     * workspaces of those removed go to {@code freed}: the caller lets their waiters go once it is
+     * done (the sweep, finding nothing left to break, would not).
      */
-    private List<LockRow> live(StoreTx tx, String agentId, Instant now) {
+    private List<LockRow> live(StoreTx tx, String agentId, Instant now, Set<String> freed) {
         List<LockRow> live = new ArrayList<>();
         for (LockRow lock : tx.locksOf(agentId)) {
             if (lock.expiresAt().isAfter(now)) {
                 live.add(lock);
             } else {
                 tx.removeLock(lock);
+                freed.add(lock.workspace());
                 locksExpired.incrementAndGet();
             }
         }
@@ -522,7 +550,7 @@ public final class LockTable {
             }
         } while (due.size() == EXPIRY_PAGE);
         locksExpired.addAndGet(expired.size());
-        grantWaiters(tx, expired, now);
+        grantWaiters(tx, workspacesOf(expired, Set.of()), now);
         return expired.size();
     }
 

@@ -80,7 +80,9 @@ import org.awaitility.core.ConditionTimeoutException;
  *       arrival position), else it is queued and its caller blocks.
  *   <li>Whatever frees paths (a release, a break of ended leases by the sweep, a waiter leaving
  *       the queue) checks, in the same operation, every waiter of the workspace in arrival order
- *       and grants those with nothing in their way now. An interrupted waiter leaves the queue
+ *       and grants those with nothing in their way now. An agent that acts (is granted, releases,
+ *       renews, leaves) drops its own ended leases, and the waiters of their workspaces are
+ *       checked again too: nobody may stay queued behind a lease that has ended. An interrupted waiter leaves the queue
  *       and is granted if nothing is in its way then, else refused with the conflicts in its way.
  *       An agent that leaves has its waiters dropped (refused), then its locks released.
  * </ul>
@@ -618,6 +620,7 @@ class LockWaitPropertyTest {
         private void grant(String who, String agent, String ws, List<LockPath> paths, LockMode mode, Duration ttl,
                 Waiter waiter, CompletableFuture<Object> outcome) {
             long placeholder = -(++placeholders);
+            dropEnded(agent);
             Instant expires = now().plus(ttl);
             List<View> views = new ArrayList<>();
             for (LockPath p : paths) {
@@ -645,7 +648,32 @@ class LockWaitPropertyTest {
                     waiterGrantsInRun++;
                 }
             }
+            settle();
         }
+
+        /**
+         * An agent acting (a grant, a release, a renewal) drops its ended leases; the waiters of
+         * their workspaces are then looked at again, once the operation's own work is done.
+         */
+        private Set<String> dropEnded(String agent) {
+            List<View> ended = model.values().stream().filter(v -> v.agent().equals(agent) && !live(v)).toList();
+            ended.forEach(v -> model.remove(v.key()));
+            Set<String> freed = workspaces(ended);
+            recheck.addAll(freed);
+            return freed;
+        }
+
+        /** Looks again at the waiters of the workspaces where ended leases were dropped. */
+        private void settle() {
+            while (!recheck.isEmpty()) {
+                String ws = recheck.iterator().next();
+                recheck.remove(ws);
+                grantWaiters(ws);
+            }
+        }
+
+        /** Workspaces whose waiters are to be looked at again (see {@link #dropEnded}). */
+        private final Set<String> recheck = new LinkedHashSet<>();
 
         /** The workspaces of {@code views}, in order of first appearance. */
         private static Set<String> workspaces(List<View> views) {
@@ -713,6 +741,7 @@ class LockWaitPropertyTest {
             CompletableFuture<Object> own = w != null ? w.outcome : new CompletableFuture<>();
             if (expected.equals("granted")) {
                 grant("the request " + line, a.id(), ws, paths, op.mode(), request.ttl(), null, own);
+                settle();
             }
 
             // Then the engine.
@@ -886,6 +915,8 @@ class LockWaitPropertyTest {
                 return line + " → refused, " + refusal;
             }
             released.forEach(v -> model.remove(v.key()));
+            dropEnded(a.id());
+            settle();
             for (String w : workspaces(released)) {
                 grantWaiters(w);
             }
@@ -918,6 +949,8 @@ class LockWaitPropertyTest {
                     renewed.add(next);
                 }
             }
+            dropEnded(a.id());
+            settle();
             assertThat(result).as(why("the renewal succeeds")).isInstanceOf(List.class);
             List<View> engine = ((List<?>) result).stream().map(l -> View.of((Lock) l)).toList();
             assertThat(engine).as(why("the locks renewed, tokens kept")).containsExactlyInAnyOrderElementsOf(renewed);
@@ -939,6 +972,7 @@ class LockWaitPropertyTest {
                 grant("interrupted " + w, w.agent, w.ws, w.paths, w.mode, w.ttl, w, w.outcome);
                 waitsGranted++;
                 waiterGrantsInRun++;
+                settle();
             } else {
                 ending.add(new Ending(w, conflicts, "the interrupted " + w + " gives up"));
                 grantWaiters(w.ws);
@@ -977,10 +1011,11 @@ class LockWaitPropertyTest {
             }
             List<View> released = model.values().stream().filter(v -> v.agent().equals(a.id()) && live(v)).toList();
             released.forEach(v -> model.remove(v.key()));
+            dropEnded(a.id());
+            settle();
             for (String ws : workspaces(released)) {
                 grantWaiters(ws);
             }
-            // its ended leases, if any, stay listed until the sweep (the check forgets them if not)
             return line + " → gone (dropped " + dropped.size() + " waits, released " + released.size() + ")";
         }
 
