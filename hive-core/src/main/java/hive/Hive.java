@@ -80,6 +80,8 @@ public final class Hive implements AutoCloseable {
     private final Scheduler scheduler;
     private final Sessions sessions;
     private final ScheduledExecutorService sweeper;
+    /** Set by {@link #endWaits()}: requests no longer wait. */
+    private volatile boolean waitsEnded;
     /** Waiting claims sleep here; moved on by every change that may let a claim succeed. */
     private final Wakeups claimWakeups = new Wakeups();
 
@@ -348,7 +350,7 @@ public final class Hive implements AutoCloseable {
      */
     public AcquireResult acquire(LockRequest request, Duration wait) {
         checkWait(wait);
-        if (wait.isZero()) {
+        if (wait.isZero() || waitsEnded) {
             return acquire(request);
         }
         long started = System.nanoTime();
@@ -600,13 +602,23 @@ public final class Hive implements AutoCloseable {
     }
 
     /**
+     * Ends the lock and claim waits in progress, and makes later ones answer at once: their callers
+     * get an {@link IllegalStateException}. The first step of a graceful shutdown; everything else
+     * keeps working.
+     */
+    public void endWaits() {
+        waitsEnded = true;
+        locks.endWaits(new IllegalStateException("HiveMind is closing: the lock wait ended"));
+        claimWakeups.close();
+    }
+
+    /**
      * Stops the background sweep, ends lock waits in progress (their callers get an
      * {@link IllegalStateException}), then closes the store (writes under way finish first).
      */
     @Override
     public void close() {
-        locks.endWaits(new IllegalStateException("HiveMind is closing: the lock wait ended"));
-        claimWakeups.close();
+        endWaits();
         if (sweeper != null) {
             sweeper.shutdownNow();
             try {

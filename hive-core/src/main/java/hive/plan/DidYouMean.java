@@ -12,7 +12,7 @@ import java.util.Optional;
  * string alignment, the restricted Damerau–Levenshtein distance, O(n·m) for names of length n
  * and m). Stateless.
  */
-final class DidYouMean {
+public final class DidYouMean {
 
     private static final Map<String, String> SYNONYMS = Map.ofEntries(
             Map.entry("dependencies", "depends_on"),
@@ -52,7 +52,7 @@ final class DidYouMean {
     private DidYouMean() {}
 
     /** The known name closest to {@code unknown}, if any is close enough to be a likely mistake. */
-    static Optional<String> suggest(String unknown, List<String> known) {
+    public static Optional<String> suggest(String unknown, List<String> known) {
         if (unknown.length() > LONGEST_COMPARED) {
             return Optional.empty();
         }

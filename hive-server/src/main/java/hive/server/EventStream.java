@@ -1,0 +1,159 @@
+package hive.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import hive.Hive;
+import hive.events.Event;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+import io.javalin.http.sse.SseHandler;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+
+/**
+ * {@code GET /api/swarms/{id}/events}: a swarm's events as Server-Sent Events, read from the
+ * event table in order, from the first (or after {@code Last-Event-ID} / {@code ?after=SEQ}),
+ * then live. Each event's SSE {@code id} is its number in the swarm, so a client that reconnects
+ * with the last id it saw resumes without loss or repeats. A stream sleeps until a commit
+ * appends events of its swarm (no polling), and sends a comment every 15 s to keep the connection
+ * (and proxies) alive. Thread-safe.
+ */
+final class EventStream implements AutoCloseable {
+
+    private static final int PAGE = 500;
+    private static final long KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(15);
+    private static final Pattern SEQ = Pattern.compile("\\d{1,18}");
+
+    private final Hive hive;
+    private final ObjectMapper mapper;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition appended = lock.newCondition();
+    /** How many commits appended events, per swarm; streams sleep until theirs moves. */
+    private final Map<String, Long> generations = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    EventStream(Hive hive, ObjectMapper mapper) {
+        this.hive = hive;
+        this.mapper = mapper;
+        hive.store().onCommit(this::committed);
+    }
+
+    void register(RouteTable routes) {
+        routes.get("/api/swarms/{id}/events", "The swarm's events as Server-Sent Events: from the first (or after"
+                + " Last-Event-ID / ?after=SEQ), then live", this::open, 200, "text/event-stream of events",
+                400, "bad Last-Event-ID or after", 404, "unknown swarm");
+    }
+
+    private void committed(List<Event> events) {
+        lock.lock();
+        try {
+            for (Event e : events) {
+                generations.merge(e.swarmId(), 1L, Long::sum);
+            }
+            appended.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void open(Context ctx) throws Exception {
+        String swarmId = ctx.pathParam("id");
+        hive.swarm(swarmId); // 404 before the stream starts
+        long after = resumePoint(ctx);
+        new SseHandler(0, client -> stream(client, swarmId, after)).handle(ctx);
+    }
+
+    private static long resumePoint(Context ctx) {
+        String raw = ctx.header("Last-Event-ID");
+        String source = "Last-Event-ID";
+        if (raw == null || raw.isBlank()) {
+            raw = ctx.queryParam("after");
+            source = "after";
+        }
+        if (raw == null || raw.isBlank()) {
+            return 0;
+        }
+        if (!SEQ.matcher(raw.trim()).matches()) {
+            throw ApiProblem.badField(source, "'" + source + "' must be an event number, got '" + raw + "'");
+        }
+        return Long.parseLong(raw.trim());
+    }
+
+    private void stream(SseClient client, String swarmId, long after) {
+        long last = after;
+        while (!client.terminated() && !closed) {
+            long seen = generations.getOrDefault(swarmId, 0L);
+            List<Event> batch = hive.events(swarmId, last, PAGE);
+            for (Event e : batch) {
+                client.sendEvent("message", data(e), Long.toString(e.seq()));
+                last = e.seq();
+            }
+            if (batch.size() == PAGE) {
+                continue;
+            }
+            if (!sleep(swarmId, seen)) {
+                client.sendComment("keep-alive");
+            }
+        }
+    }
+
+    /** Sleeps until the swarm's generation moves past {@code seen}; false when the keep-alive time passed. */
+    private boolean sleep(String swarmId, long seen) {
+        lock.lock();
+        try {
+            long left = KEEPALIVE_NANOS;
+            while (generations.getOrDefault(swarmId, 0L) == seen && !closed) {
+                if (left <= 0) {
+                    return false;
+                }
+                left = appended.awaitNanos(left);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closed = true;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** {@code {seq, type, swarm_id, task_id?, agent_id?, at, ...data}}. */
+    private String data(Event e) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("seq", e.seq());
+        view.put("type", e.type());
+        view.put("swarm_id", e.swarmId());
+        if (e.taskId() != null) {
+            view.put("task_id", e.taskId());
+        }
+        if (e.agentId() != null) {
+            view.put("agent_id", e.agentId());
+        }
+        view.put("at", e.at());
+        e.data().forEach(view::putIfAbsent);
+        try {
+            return mapper.writeValueAsString(view);
+        } catch (JsonProcessingException ex) {
+            throw new IllegalStateException("cannot write event " + e.seq() + " of " + e.swarmId(), ex);
+        }
+    }
+
+    /** Ends every stream (shutdown). */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            appended.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}
