@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         versionProvider = HiveCommand.Version.class,
         description = "HiveMind: coordinates swarms of agents working on one codebase — "
                 + "task graphs with dependencies, file locks, progress.",
-        subcommands = PlanCommand.class,
+        subcommands = {PlanCommand.class, ServerCommand.class},
         footer = {
             "",
             "Exit codes: 0 success, 1 the work failed, 2 bad usage or invalid input.",
@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  hive plan validate plan.yaml",
             "  hive plan graph plan.yaml --format dot | dot -Tsvg > plan.svg",
+            "  hive server --port 8000",
         })
 public final class HiveCommand implements Runnable {
 
