@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code hive server} as a real process: it prints where it listens, serves the API, refuses a
- * non-loopback host without a token, stops cleanly on SIGTERM (status 143, after closing the
+ * non-loopback host without a token, keeps everything acknowledged through a SIGKILL, stops cleanly on SIGTERM (status 143, after closing the
  * database), and what it acknowledged
  * is there when it starts again on the same database.
  */
@@ -60,6 +60,81 @@ class ServerProcessIT {
         assertThat(get(second.url() + "/api/swarms").body()).contains("\"name\":\"kept\"");
         second.process().destroy();
         assertThat(second.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void everythingAcknowledgedSurvivesAKillNineInTheMiddleOfWork() throws Exception {
+        // given a server with a swarm, two agents, a task in progress, a completed one, locks and events
+        String db = "sqlite:" + folder.resolve("crash.db");
+        Server first = start("--port", "0", "--db", db);
+        String url = first.url();
+        String swarm = field(post(url + "/api/swarms", """
+                {"name": "crash", "tasks": [{"id": "a"}, {"id": "b", "depends_on": ["a"]},
+                  {"id": "c", "files": ["src/c.ts"]}]}"""), "id");
+        post(url + "/api/agents", "{\"id\": \"w1\"}");
+        post(url + "/api/agents", "{\"id\": \"w2\"}");
+        assertThat(field(post(url + "/api/agents/w1/claim", "{\"swarm_id\": \"" + swarm + "\"}"), "id"))
+                .isEqualTo("a");
+        assertThat(post(url + "/api/swarms/" + swarm + "/tasks/a/complete", "{\"agent_id\": \"w1\"}")
+                .statusCode()).isEqualTo(200);
+        assertThat(field(post(url + "/api/agents/w2/claim", "{\"swarm_id\": \"" + swarm + "\"}"), "id"))
+                .isIn("b", "c");
+        HttpResponse<String> lock = post(url + "/api/locks/acquire",
+                "{\"agent_id\": \"w1\", \"paths\": [\"docs/\"], \"ttl_s\": 3600}");
+        assertThat(lock.statusCode()).as(lock.body()).isEqualTo(200);
+        long token = Long.parseLong(field(lock, "token"));
+        String tasksBefore = get(url + "/api/swarms/" + swarm + "/tasks").body();
+        String locksBefore = get(url + "/api/locks").body();
+        String eventsBefore = events(url, swarm);
+
+        // when it is killed with SIGKILL and started again on the same database
+        first.process().destroyForcibly();
+        assertThat(first.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Server second = start("--port", "0", "--db", db);
+        String again = second.url();
+
+        // then every swarm, task, lock and event is as acknowledged, and tokens go on above
+        assertThat(get(again + "/api/swarms").body()).contains(swarm);
+        assertThat(get(again + "/api/swarms/" + swarm + "/tasks").body()).isEqualTo(tasksBefore);
+        assertThat(get(again + "/api/locks").body()).isEqualTo(locksBefore);
+        assertThat(events(again, swarm)).isEqualTo(eventsBefore);
+        HttpResponse<String> next = post(again + "/api/locks/acquire",
+                "{\"agent_id\": \"w2\", \"paths\": [\"other.txt\"]}");
+        assertThat(Long.parseLong(field(next, "token"))).isGreaterThan(token);
+        second.process().destroy();
+        assertThat(second.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * The events of the swarm so far, as the SSE stream sends them: every stored event comes at
+     * once, so the stream is read (over a plain socket) until it pauses for a second.
+     */
+    private static String events(String url, String swarm) throws Exception {
+        URI base = URI.create(url);
+        StringBuilder data = new StringBuilder();
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(1000);
+            socket.getOutputStream().write(("GET /api/swarms/" + swarm + "/events HTTP/1.1\r\nHost: "
+                    + base.getHost() + "\r\nAccept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            try {
+                for (String line; (line = in.readLine()) != null; ) {
+                    if (line.startsWith("data:")) {
+                        data.append(line).append('\n');
+                    }
+                }
+            } catch (java.net.SocketTimeoutException paused) {
+                // everything stored has been sent
+            }
+        }
+        assertThat(data).as("events of the swarm").isNotEmpty();
+        return data.toString();
+    }
+
+    private static String field(HttpResponse<String> response, String name) throws Exception {
+        assertThat(response.statusCode()).as(response.body()).isBetween(200, 299);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body()).get(name).asText();
     }
 
     @Test
