@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * The entry point of {@code hive-bench.jar}: {@code drain} runs the engine load generator
- * ({@link EngineDrain}), {@code locks} the lock load generator ({@link LockBench}), {@code jmh} hands its arguments to JMH's own command line
+ * ({@link EngineDrain}), {@code locks} the lock load generator ({@link LockBench}), {@code http} the HTTP one
+ * ({@link HttpBench}), {@code jmh} hands its arguments to JMH's own command line
  * ({@code org.openjdk.jmh.Main}: {@code -l} lists the benchmarks, {@code -h} its options).
  */
 public final class Bench {
@@ -18,6 +19,8 @@ public final class Bench {
                                 cost per pair (see `drain --help`)
               locks [options]   lock acquire+release pairs (1, 8, 32 threads) and handoffs on one
                                 contended path, on a fresh SQLite file (see `locks --help`)
+              http [options]    the server over loopback HTTP: lock pairs (1, 8, 32 clients), handoffs
+                                (8 clients, one path), claim+complete pairs (see `http --help`)
               jmh [JMH args]    run the JMH benchmarks (e.g. `jmh ProgressBenchmark`, `jmh -l`, `jmh -h`)
               --help            this text
             """;
@@ -49,6 +52,15 @@ public final class Bench {
                     return;
                 }
                 int status = LockBench.run(rest, System.out, System.err);
+                System.out.flush();
+                System.exit(status);
+            }
+            case "http" -> {
+                if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
+                    System.out.print(HttpBench.USAGE);
+                    return;
+                }
+                int status = HttpBench.run(rest, System.out, System.err);
                 System.out.flush();
                 System.exit(status);
             }

@@ -1,0 +1,450 @@
+package hive.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import hive.Hive;
+import hive.server.HiveServer;
+import hive.server.ServerConfig;
+import hive.store.Durability;
+import hive.store.sqlite.SqliteStore;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The HTTP load generator: clients on loopback, each with its own keep-alive connection
+ * ({@link HttpClient}, HTTP/1.1), against a HiveMind server started in this process on a fresh
+ * SQLite file (or one given with {@code --url}).
+ *
+ * <ul>
+ *   <li><b>locks</b>: C clients, each its own agent on its own paths, loop {@code POST
+ *       /api/locks/acquire} (exclusive, one path) then {@code POST /api/locks/release}.
+ *   <li><b>handoff</b>: C clients contend for one path with {@code wait_s}, release at once, queue
+ *       again; the release-to-grant time is measured from the holder's release request to the
+ *       next holder's acquire response.
+ *   <li><b>claims</b>: C registered agents drain a swarm of independent tasks with {@code POST
+ *       /api/agents/{id}/claim} then {@code POST .../complete}.
+ * </ul>
+ * Each run is preceded by a warm-up of the same kind. Latency per pair (or handoff) in an
+ * HdrHistogram; CPU is this process's, which includes the server's when it runs here.
+ */
+final class HttpBench {
+
+    static final String USAGE = """
+            usage: hive-bench http [options]
+              --clients A,B,...      client counts of the lock pair and claim runs (default 1,8,32)
+              --handoff-clients C    clients contending for one path (default 8; 0: none)
+              --seconds S            length of each measured run (default 10)
+              --warmup-seconds W     warm-up before each run (default 3)
+              --durability MODE      normal | strict (in-process server only; default normal)
+              --url URL              a running server instead of one in this process (auth off)
+              --json                 print the figures as one JSON line
+            """;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HttpBench() {}
+
+    record Options(List<Integer> clients, int handoffClients, double seconds, double warmupSeconds,
+            Durability durability, String url, boolean json) {
+
+        static Options parse(String[] args) {
+            List<Integer> clients = List.of(1, 8, 32);
+            int handoff = 8;
+            double seconds = 10;
+            double warmup = 3;
+            Durability durability = Durability.NORMAL;
+            String url = null;
+            boolean json = false;
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                String name = arg;
+                String value = null;
+                int eq = arg.indexOf('=');
+                if (arg.startsWith("--") && eq > 0) {
+                    name = arg.substring(0, eq);
+                    value = arg.substring(eq + 1);
+                }
+                if (name.equals("--json")) {
+                    json = true;
+                    continue;
+                }
+                if (!List.of("--clients", "--handoff-clients", "--seconds", "--warmup-seconds", "--durability",
+                        "--url").contains(name)) {
+                    throw new IllegalArgumentException("unknown option " + arg);
+                }
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException(name + " needs a value");
+                    }
+                    value = args[++i];
+                }
+                switch (name) {
+                    case "--clients" -> clients = Stream.of(value.split(",")).map(String::trim)
+                            .map(s -> whole("--clients", s, 1)).toList();
+                    case "--handoff-clients" -> handoff = whole(name, value, 0);
+                    case "--seconds" -> seconds = positive(name, value, false);
+                    case "--warmup-seconds" -> warmup = positive(name, value, true);
+                    case "--durability" -> durability = switch (value.toLowerCase(Locale.ROOT)) {
+                        case "normal" -> Durability.NORMAL;
+                        case "strict" -> Durability.STRICT;
+                        default -> throw new IllegalArgumentException("--durability is normal or strict, got '"
+                                + value + "'");
+                    };
+                    case "--url" -> url = value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+                    default -> throw new AssertionError(name);
+                }
+            }
+            if (handoff == 1) {
+                throw new IllegalArgumentException("--handoff-clients needs at least 2 clients to hand off (or 0)");
+            }
+            return new Options(clients, handoff, seconds, warmup, durability, url, json);
+        }
+
+        private static int whole(String name, String value, int min) {
+            try {
+                int n = Integer.parseInt(value);
+                if (n < min || n > 1024) {
+                    throw new IllegalArgumentException(name + " must be between " + min + " and 1024, got " + value);
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " needs a whole number, got '" + value + "'");
+            }
+        }
+
+        private static double positive(String name, String value, boolean zeroAllowed) {
+            try {
+                double s = Double.parseDouble(value);
+                if (s < 0 || (s == 0 && !zeroAllowed) || s > 3600) {
+                    throw new IllegalArgumentException(name + " must be a number of seconds up to 3600, got " + value);
+                }
+                return s;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(name + " needs a number of seconds, got '" + value + "'");
+            }
+        }
+    }
+
+    record Result(String kind, int clients, double seconds, long operations, long cpuNanos, Histogram latency) {
+
+        double perSecond() {
+            return operations / seconds;
+        }
+
+        double micros(double percentile) {
+            return latency.getValueAtPercentile(percentile) / 1e3;
+        }
+
+        ObjectNode toJson() {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("kind", kind);
+            o.put("clients", clients);
+            o.put("seconds", Math.round(seconds * 1000) / 1000.0);
+            o.put("operations", operations);
+            o.put("per_s", Math.round(perSecond()));
+            o.put("p50_us", Math.round(micros(50)));
+            o.put("p99_us", Math.round(micros(99)));
+            o.put("max_us", Math.round(latency.getMaxValue() / 1e3));
+            if (cpuNanos >= 0) {
+                o.put("cpu_us_per_op", Math.round(cpuNanos / 1e3 / operations * 10) / 10.0);
+            }
+            return o;
+        }
+
+        void print(PrintStream out) {
+            String what = switch (kind) {
+                case "locks" -> "lock pairs/s";
+                case "handoff" -> "handoffs/s";
+                default -> "claim+complete pairs/s";
+            };
+            out.printf(Locale.ROOT, "%-8s %3d clients  %,10.0f %-22s p50 %,7.0f us  p99 %,7.0f us  max %,8.0f us"
+                    + "   %.1f us CPU each%n", kind, clients, perSecond(), what, micros(50), micros(99),
+                    latency.getMaxValue() / 1e3, cpuNanos < 0 ? Double.NaN : cpuNanos / 1e3 / operations);
+        }
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("hive-bench http: " + e.getMessage());
+            err.print(USAGE);
+            return 2;
+        }
+        Path dir = EngineDrain.folder(null);
+        Path file = dir.resolve("http-" + System.nanoTime() + ".db");
+        HiveServer server = null;
+        String url = options.url();
+        List<Result> results = new ArrayList<>();
+        try {
+            if (url == null) {
+                Hive hive = Hive.open(SqliteStore.open(file, options.durability()), InstantSource.system(),
+                        new SecureRandom(), Duration.ofSeconds(1), Duration.ofMinutes(10));
+                server = HiveServer.start(hive, ServerConfig.local(0));
+                url = server.url();
+            }
+            for (int clients : options.clients()) {
+                locks(url, clients, options.warmupSeconds());
+                Result r = locks(url, clients, options.seconds());
+                results.add(r);
+                if (!options.json()) {
+                    r.print(out);
+                }
+            }
+            if (options.handoffClients() > 0) {
+                handoff(url, options.handoffClients(), options.warmupSeconds());
+                Result r = handoff(url, options.handoffClients(), options.seconds());
+                results.add(r);
+                if (!options.json()) {
+                    r.print(out);
+                }
+            }
+            for (int clients : options.clients()) {
+                claims(url, clients, options.warmupSeconds());
+                Result r = claims(url, clients, options.seconds());
+                results.add(r);
+                if (!options.json()) {
+                    r.print(out);
+                }
+            }
+        } finally {
+            if (server != null) {
+                server.close();
+            }
+            EngineDrain.deleteDatabase(file);
+            EngineDrain.deleteQuietly(dir);
+        }
+        if (options.json()) {
+            ObjectNode o = JSON.createObjectNode();
+            ArrayNode runs = o.putArray("runs");
+            results.forEach(r -> runs.add(r.toJson()));
+            o.put("cores", Runtime.getRuntime().availableProcessors());
+            o.put("load_average", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+            out.println(o);
+        }
+        return 0;
+    }
+
+    /** One client: its own connection, JSON in and out; fails on an unexpected status. */
+    private static final class Client {
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        private final String url;
+
+        Client(String url) {
+            this.url = url;
+        }
+
+        Response post(String path, String body) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(90))
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                return new Response(response.statusCode(), response.body());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    private record Response(int status, String body) {
+        Response expect(int... statuses) {
+            for (int s : statuses) {
+                if (s == status) {
+                    return this;
+                }
+            }
+            throw new IllegalStateException("unexpected HTTP " + status + ": " + body);
+        }
+
+        JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    static Result locks(String url, int clients, double seconds) {
+        long runId = System.nanoTime();
+        Histogram[] latencies = new Histogram[clients];
+        AtomicLong pairs = new AtomicLong();
+        Measured m = measure(clients, seconds, (n, stop) -> {
+            latencies[n] = new Histogram(3);
+            Client client = new Client(url);
+            String agent = "lk-" + runId + "-" + n;
+            long done = 0;
+            while (!stop.get()) {
+                String path = "bench/" + agent + "/f" + (done % 16) + ".txt";
+                long start = System.nanoTime();
+                client.post("/api/locks/acquire", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path + "\"],"
+                        + "\"ttl_s\":60}").expect(200);
+                client.post("/api/locks/release", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path + "\"]}")
+                        .expect(200);
+                latencies[n].recordValue(System.nanoTime() - start);
+                done++;
+            }
+            pairs.addAndGet(done);
+        });
+        return new Result("locks", clients, m.seconds, pairs.get(), m.cpuNanos, merge(latencies));
+    }
+
+    static Result handoff(String url, int clients, double seconds) {
+        long runId = System.nanoTime();
+        String path = "bench/hot-" + runId + ".txt";
+        AtomicLong releaseStarted = new AtomicLong();
+        AtomicLong handoffs = new AtomicLong();
+        Histogram[] latencies = new Histogram[clients];
+        Measured m = measure(clients, seconds, (n, stop) -> {
+            latencies[n] = new Histogram(3);
+            Client client = new Client(url);
+            String agent = "ho-" + runId + "-" + n;
+            long done = 0;
+            while (!stop.get()) {
+                client.post("/api/locks/acquire", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path + "\"],"
+                        + "\"ttl_s\":60,\"wait_s\":60}").expect(200);
+                long released = releaseStarted.get();
+                if (released != 0) {
+                    latencies[n].recordValue(System.nanoTime() - released);
+                    done++;
+                }
+                releaseStarted.set(System.nanoTime());
+                client.post("/api/locks/release", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path + "\"]}")
+                        .expect(200);
+            }
+            handoffs.addAndGet(done);
+        });
+        return new Result("handoff", clients, m.seconds, handoffs.get(), m.cpuNanos, merge(latencies));
+    }
+
+    static Result claims(String url, int clients, double seconds) {
+        long runId = System.nanoTime();
+        Client setup = new Client(url);
+        // Enough independent tasks for the run (about 20,000 pairs/s at most here), sent in parts
+        // that stay under the server's default body limit.
+        int tasks = (int) Math.max(2_000, Math.min(400_000, seconds * 20_000));
+        int part = 10_000;
+        String swarm = setup.post("/api/swarms", "{\"name\":\"claims-" + runId + "\",\"tasks\":"
+                + taskArray(0, Math.min(part, tasks)) + "}").expect(201).json().get("id").asText();
+        for (int from = part; from < tasks; from += part) {
+            setup.post("/api/swarms/" + swarm + "/tasks", "{\"tasks\":" + taskArray(from, Math.min(from + part, tasks))
+                    + "}").expect(201);
+        }
+        Histogram[] latencies = new Histogram[clients];
+        AtomicLong pairs = new AtomicLong();
+        Measured m = measure(clients, seconds, (n, stop) -> {
+            latencies[n] = new Histogram(3);
+            Client client = new Client(url);
+            String agent = "cl-" + runId + "-" + n;
+            client.post("/api/agents", "{\"id\":\"" + agent + "\"}").expect(201);
+            long done = 0;
+            while (!stop.get()) {
+                long start = System.nanoTime();
+                Response claimed = client.post("/api/agents/" + agent + "/claim", "{\"swarm_id\":\"" + swarm + "\"}")
+                        .expect(200, 204);
+                if (claimed.status() == 204) {
+                    break; // the swarm is drained
+                }
+                String task = claimed.json().get("id").asText();
+                client.post("/api/swarms/" + swarm + "/tasks/" + task + "/complete", "{\"agent_id\":\"" + agent
+                        + "\"}").expect(200);
+                latencies[n].recordValue(System.nanoTime() - start);
+                done++;
+            }
+            pairs.addAndGet(done);
+        });
+        return new Result("claims", clients, m.seconds, pairs.get(), m.cpuNanos, merge(latencies));
+    }
+
+    private static String taskArray(int from, int to) {
+        StringBuilder tasks = new StringBuilder("[");
+        for (int i = from; i < to; i++) {
+            tasks.append(i == from ? "" : ",").append("{\"id\":\"t").append(i).append("\"}");
+        }
+        return tasks.append(']').toString();
+    }
+
+    private interface Worker {
+        void run(int n, AtomicBoolean stop);
+    }
+
+    private record Measured(double seconds, long cpuNanos) {
+    }
+
+    private static Measured measure(int clients, double seconds, Worker worker) {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread[] threads = new Thread[clients];
+        for (int i = 0; i < clients; i++) {
+            int n = i;
+            threads[n] = Thread.ofPlatform().name("http-client-" + n).unstarted(() -> {
+                try {
+                    worker.run(n, stop);
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                    stop.set(true);
+                }
+            });
+        }
+        long cpu0 = EngineDrain.processCpuNanos();
+        long start = System.nanoTime();
+        for (Thread t : threads) {
+            t.start();
+        }
+        try {
+            Thread.sleep(Math.round(seconds * 1000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stop.set(true);
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while measuring", e);
+            }
+        }
+        long elapsed = System.nanoTime() - start;
+        long cpu1 = EngineDrain.processCpuNanos();
+        if (failure.get() != null) {
+            throw new IllegalStateException("HTTP benchmark failed: " + failure.get(), failure.get());
+        }
+        return new Measured(elapsed / 1e9, cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
+    }
+
+    private static Histogram merge(Histogram[] histograms) {
+        Histogram all = new Histogram(3);
+        for (Histogram h : histograms) {
+            if (h != null) {
+                all.add(h);
+            }
+        }
+        return all;
+    }
+}
