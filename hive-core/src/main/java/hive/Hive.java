@@ -82,6 +82,8 @@ public final class Hive implements AutoCloseable {
     private final ScheduledExecutorService sweeper;
     /** Set by {@link #endWaits()}: requests no longer wait. */
     private volatile boolean waitsEnded;
+    /** Set by {@link #close()}. */
+    private volatile boolean closing;
     /** Waiting claims sleep here; moved on by every change that may let a claim succeed. */
     private final Wakeups claimWakeups = new Wakeups();
 
@@ -285,7 +287,7 @@ public final class Hive implements AutoCloseable {
      * finishes or is requeued, files are released, tasks are added or a swarm is resumed (no
      * polling). The wait renews the agent's session. Empty when nothing fitted in time; an
      * interrupted caller stops waiting (empty) and keeps its interrupt; closing {@code Hive} ends
-     * waits with {@link IllegalStateException}.
+     * waits with {@link WaitEnded}.
      */
     public Optional<Task> claim(String agentId, String swarmId, Duration wait) {
         checkWait(wait);
@@ -299,7 +301,7 @@ public final class Hive implements AutoCloseable {
             }
             try {
                 if (!claimWakeups.await(seen, Math.min(left, CLAIM_KEEPALIVE.toNanos()))) {
-                    throw new IllegalStateException("HiveMind is closing: the claim wait ended");
+                    throw new WaitEnded("HiveMind is closing: the claim wait ended");
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -385,10 +387,20 @@ public final class Hive implements AutoCloseable {
             } catch (InterruptedException e) {
                 interrupted = true;
             } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException cause) {
-                    throw cause;
+                if (!(e.getCause() instanceof WaitEnded ended)) {
+                    throw new IllegalStateException("a lock wait failed", e.getCause());
                 }
-                throw new IllegalStateException("a lock wait failed", e.getCause());
+                if (closing) {
+                    throw ended; // the waiters go with the store
+                }
+                // Waits ended, the store goes on for a while (a graceful shutdown): leave the queue
+                // as on a time-out, or a release still to come could grant a lock whose caller was
+                // told it did not get it.
+                try {
+                    return store.write(tx -> locks.giveUp(tx, queued.waiter(), now()));
+                } catch (IllegalStateException closed) {
+                    throw ended;
+                }
             }
             AcquireResult fallback = store.write(tx -> locks.giveUp(tx, queued.waiter(), now()));
             // Granted meanwhile: its outcome completed before this give-up was acknowledged.
@@ -602,13 +614,14 @@ public final class Hive implements AutoCloseable {
     }
 
     /**
-     * Ends the lock and claim waits in progress, and makes later ones answer at once: their callers
-     * get an {@link IllegalStateException}. The first step of a graceful shutdown; everything else
-     * keeps working.
+     * Ends the lock and claim waits in progress, and makes later ones answer at once: a waiting
+     * claim gets a {@link WaitEnded}, a lock wait gives up as if its time were up (the conflicts in
+     * its way, or the grant if it got one meanwhile). The first step of a graceful shutdown;
+     * everything else keeps working.
      */
     public void endWaits() {
         waitsEnded = true;
-        locks.endWaits(new IllegalStateException("HiveMind is closing: the lock wait ended"));
+        locks.endWaits(new WaitEnded("HiveMind is closing: the lock wait ended"));
         claimWakeups.close();
     }
 
@@ -618,6 +631,7 @@ public final class Hive implements AutoCloseable {
      */
     @Override
     public void close() {
+        closing = true;
         endWaits();
         if (sweeper != null) {
             sweeper.shutdownNow();

@@ -128,8 +128,9 @@ public final class LockTable {
         LockRequest request = waiter.request();
         boolean queued = tx.waitersOf(request.agentId()).stream().anyMatch(w -> w.id() == waiter.id());
         if (!queued) {
-            return new AcquireResult.Conflicted(conflicts(tx, request.agentId(), request.workspace(),
-                    request.paths(), request.mode(), now));
+            return heldNow(tx, request, now).<AcquireResult>map(g -> g).orElseGet(() ->
+                    new AcquireResult.Conflicted(conflicts(tx, request.agentId(), request.workspace(),
+                            request.paths(), request.mode(), now)));
         }
         tx.removeWaiter(waiter);
         heard(tx, request.agentId(), now);
@@ -153,6 +154,28 @@ public final class LockTable {
         for (CompletableFuture<AcquireResult> outcome : pending.values()) {
             outcome.completeExceptionally(reason);
         }
+    }
+
+    /**
+     * The request as granted, when its agent holds every path of it now (in a mode at least as
+     * strong): how a caller whose answer was lost (its wait ended as the grant was being made)
+     * learns that it was granted.
+     */
+    private static java.util.Optional<AcquireResult.Granted> heldNow(StoreTx tx, LockRequest request, Instant now) {
+        List<Lock> held = new ArrayList<>();
+        long token = 0;
+        for (LockPath path : request.paths()) {
+            LockRow lock = tx.locksOf(request.agentId()).stream()
+                    .filter(l -> l.workspace().equals(request.workspace()) && l.path().equals(path)
+                            && l.expiresAt().isAfter(now) && l.mode().strongest(request.mode()) == l.mode())
+                    .findFirst().orElse(null);
+            if (lock == null) {
+                return java.util.Optional.empty();
+            }
+            held.add(lock.toLock());
+            token = Math.max(token, lock.token());
+        }
+        return java.util.Optional.of(new AcquireResult.Granted(token, held));
     }
 
     /** Forgets a caller's pending wait once it has its answer. */

@@ -259,7 +259,7 @@ final class ApiRoutes {
         Optional<Task> task;
         try {
             task = hive.claim(agentId, swarmId, wait);
-        } catch (IllegalStateException e) {
+        } catch (hive.WaitEnded e) {
             task = Optional.empty(); // shutting down: the wait ends with nothing
         }
         if (task.isPresent()) {
@@ -325,7 +325,7 @@ final class ApiRoutes {
         AcquireResult result;
         try {
             result = hive.acquire(request, wait);
-        } catch (IllegalStateException e) {
+        } catch (hive.WaitEnded e) {
             throw ApiProblem.conflict("the server is shutting down: the lock wait ended").with("granted", false)
                     .with("conflicts", List.of());
         }
@@ -505,7 +505,7 @@ final class ApiRoutes {
     private static String taskId(Context ctx) {
         String id = ctx.pathParam("task_id");
         if (!ID.matcher(id).matches()) {
-            throw ApiProblem.badRequest("task id '" + id + "' must match " + ID.pattern());
+            throw ApiProblem.notFound("no task '" + id + "' (task ids match " + ID.pattern() + ")");
         }
         return id;
     }
@@ -513,7 +513,7 @@ final class ApiRoutes {
     private static String agentId(Context ctx) {
         String id = ctx.pathParam("id");
         if (!ID.matcher(id).matches()) {
-            throw ApiProblem.badRequest("agent id '" + id + "' must match " + ID.pattern());
+            throw ApiProblem.notFound("no agent '" + id + "' (agent ids match " + ID.pattern() + ")");
         }
         return id;
     }

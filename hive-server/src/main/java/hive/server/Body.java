@@ -1,20 +1,27 @@
 package hive.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import hive.plan.DidYouMean;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A JSON request body read strictly (API.md "Conventions"): malformed JSON, a body that is not an
- * object, an unknown field (with the closest known one suggested), a wrong type or a missing
- * required field is an {@link ApiProblem} 400 whose detail names the field. Optional fields that
- * are absent or {@code null} read as {@code null}. Not thread-safe; one per request.
+ * A JSON request body read strictly (API.md "Conventions"): malformed JSON (content after the
+ * value included), a body that is not an object, a field given twice, an unknown field (with the
+ * closest known one suggested), a wrong type or a missing required field is an {@link ApiProblem}
+ * 400 whose detail names the field. Optional fields that are absent or {@code null} read as
+ * {@code null}. Not thread-safe; one per request.
  */
 final class Body {
+
+    /** Jackson's message for a field given twice (FAIL_ON_READING_DUP_TREE_KEY). */
+    private static final Pattern DUPLICATE_FIELD = Pattern.compile("Duplicate field '([^']*)'");
 
     private final JsonNode object;
 
@@ -35,9 +42,16 @@ final class Body {
         }
         JsonNode node;
         try {
-            node = mapper.readTree(text);
+            node = mapper.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS,
+                    DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY).readTree(text);
         } catch (JsonProcessingException e) {
-            throw ApiProblem.badRequest("malformed JSON: " + e.getOriginalMessage()
+            String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+            Matcher duplicate = DUPLICATE_FIELD.matcher(message);
+            if (duplicate.lookingAt()) {
+                throw ApiProblem.badField(duplicate.group(1), "field '" + duplicate.group(1) + "' is given twice");
+            }
+            throw ApiProblem.badRequest("malformed JSON: "
+                    + (message.startsWith("Trailing token") ? "more content after the JSON value" : message)
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")"));
         }

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import hive.Hive;
 import hive.events.Event;
 import io.javalin.http.Context;
-import io.javalin.http.sse.SseClient;
-import io.javalin.http.sse.SseHandler;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,20 +17,26 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /api/swarms/{id}/events}: a swarm's events as Server-Sent Events, read from the
  * event table in order, from the first (or after {@code Last-Event-ID} / {@code ?after=SEQ}),
  * then live. Each event's SSE {@code id} is its number in the swarm, so a client that reconnects
- * with the last id it saw resumes without loss or repeats. A stream sleeps until a commit
- * appends events of its swarm (no polling), and sends a comment every 15 s to keep the connection
- * (and proxies) alive. Thread-safe.
+ * with the last id it saw resumes without loss or repeats. Any client gets the stream, whatever
+ * its {@code Accept} header ({@code curl} sends none). A stream holds its request's (virtual)
+ * thread and sleeps until a commit appends events of its swarm (no polling); it sends a comment
+ * every 15 s to keep the connection (and proxies) alive, and learns that way when its client has
+ * gone. {@link #close()} ends every stream. Thread-safe.
  */
 final class EventStream implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(EventStream.class);
     private static final int PAGE = 500;
     private static final long KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(15);
     private static final Pattern SEQ = Pattern.compile("\\d{1,18}");
+    private static final byte[] KEEPALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final Hive hive;
     private final ObjectMapper mapper;
@@ -62,11 +70,24 @@ final class EventStream implements AutoCloseable {
         }
     }
 
-    private void open(Context ctx) throws Exception {
+    private void open(Context ctx) throws IOException {
         String swarmId = ctx.pathParam("id");
         hive.swarm(swarmId); // 404 before the stream starts
         long after = resumePoint(ctx);
-        new SseHandler(0, client -> stream(client, swarmId, after)).handle(ctx);
+        HttpServletResponse response = ctx.res();
+        response.setStatus(200);
+        response.setCharacterEncoding("UTF-8");
+        response.setContentType("text/event-stream");
+        response.setHeader("Cache-Control", "no-cache");
+        response.setHeader("X-Accel-Buffering", "no");
+        response.flushBuffer();
+        try {
+            stream(response.getOutputStream(), swarmId, after);
+        } catch (IOException e) {
+            log.debug("event stream of {} ended: the client went away ({})", swarmId, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static long resumePoint(Context ctx) {
@@ -85,26 +106,30 @@ final class EventStream implements AutoCloseable {
         return Long.parseLong(raw.trim());
     }
 
-    private void stream(SseClient client, String swarmId, long after) {
+    /** Writes the swarm's events after {@code after}, then new ones as they come, until closed. */
+    private void stream(OutputStream out, String swarmId, long after) throws IOException, InterruptedException {
         long last = after;
-        while (!client.terminated() && !closed) {
+        while (!closed) {
             long seen = generations.getOrDefault(swarmId, 0L);
             List<Event> batch = hive.events(swarmId, last, PAGE);
             for (Event e : batch) {
-                client.sendEvent("message", data(e), Long.toString(e.seq()));
+                out.write(("id: " + e.seq() + "\nevent: message\ndata: " + data(e) + "\n\n")
+                        .getBytes(StandardCharsets.UTF_8));
                 last = e.seq();
             }
+            out.flush();
             if (batch.size() == PAGE) {
                 continue;
             }
             if (!sleep(swarmId, seen)) {
-                client.sendComment("keep-alive");
+                out.write(KEEPALIVE);
+                out.flush();
             }
         }
     }
 
     /** Sleeps until the swarm's generation moves past {@code seen}; false when the keep-alive time passed. */
-    private boolean sleep(String swarmId, long seen) {
+    private boolean sleep(String swarmId, long seen) throws InterruptedException {
         lock.lock();
         try {
             long left = KEEPALIVE_NANOS;
@@ -114,10 +139,6 @@ final class EventStream implements AutoCloseable {
                 }
                 left = appended.awaitNanos(left);
             }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closed = true;
             return true;
         } finally {
             lock.unlock();

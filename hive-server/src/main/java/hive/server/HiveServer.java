@@ -12,9 +12,14 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +42,8 @@ public final class HiveServer implements AutoCloseable {
     private final Javalin app;
     private final ServerMetrics metrics;
     private final EventStream events;
+    /** Counts the requests under way, so that {@link #close()} can let them finish. */
+    private final GracefulHandler requests = new GracefulHandler();
     private volatile boolean closed;
 
     private HiveServer(Hive hive, ServerConfig config) {
@@ -52,13 +59,19 @@ public final class HiveServer implements AutoCloseable {
             javalin.startup.showOldJavalinVersionWarning = false;
             javalin.concurrency.useVirtualThreads = true;
             javalin.http.maxRequestSize = config.maxBodyBytes();
+            javalin.http.prefer405over404 = true;
             javalin.jsonMapper(new JavalinJackson(mapper, true));
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
+            javalin.jetty.modifyServer(jetty -> jetty.insertHandler(requests));
             RouteTable table = new RouteTable(javalin.routes);
             javalin.routes.before(ctx -> {
                 ctx.attribute(ServerMetrics.STARTED, System.nanoTime());
                 auth.authenticate(ctx);
+                if (ctx.contentLength() > config.maxBodyBytes()) {
+                    // Also for routes that do not read their body; the rest is Javalin's check.
+                    throw tooLarge(config.maxBodyBytes());
+                }
             });
             javalin.routes.after(metrics::record);
             api.register(table);
@@ -95,12 +108,13 @@ public final class HiveServer implements AutoCloseable {
             });
             javalin.routes.error(405, ctx -> problem(ctx, new ApiProblem(405, "method-not-allowed",
                     "Method not allowed", ctx.method() + " is not allowed on " + ctx.path())));
-            javalin.routes.error(413, ctx -> problem(ctx, new ApiProblem(413, "too-large", "Content too large",
-                    "the request body is larger than this server's limit of " + config.maxBodyBytes() + " bytes")));
+            javalin.routes.error(413, ctx -> problem(ctx, tooLarge(config.maxBodyBytes())));
         });
     }
 
     private static final String PROBLEM_WRITTEN = "hive.problem";
+    /** How long {@link #close()} lets requests under way finish. */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     /** Starts a server for {@code hive}; {@link #port()} tells the port when {@code config.port()} is 0. */
     public static HiveServer start(Hive hive, ServerConfig config) {
@@ -115,6 +129,15 @@ public final class HiveServer implements AutoCloseable {
         return app.port();
     }
 
+    /**
+     * The routes Javalin actually serves, as {@code "METHOD /path"} ({@code "GET /api/swarms/{id}"}):
+     * what {@code GET /openapi.json} must describe.
+     */
+    List<String> endpoints() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(parsed -> parsed.endpoint)
+                .filter(e -> e.method.isHttpMethod()).map(e -> e.method.name() + " " + e.path).toList();
+    }
+
     /** The base address clients use: {@code http://host:port}. */
     public String url() {
         String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
@@ -124,6 +147,9 @@ public final class HiveServer implements AutoCloseable {
     static void problem(Context ctx, ApiProblem problem) {
         ctx.attribute(PROBLEM_WRITTEN, true);
         ctx.status(HttpStatus.forStatus(problem.status()));
+        if (problem.status() == 401) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"hivemind\"");
+        }
         try {
             ctx.result(PROBLEM_JSON.writeValueAsString(problem.document()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -133,6 +159,11 @@ public final class HiveServer implements AutoCloseable {
     }
 
     private static final ObjectMapper PROBLEM_JSON = Json.mapper();
+
+    private static ApiProblem tooLarge(long limit) {
+        return new ApiProblem(413, "too-large", "Content too large",
+                "the request body is larger than this server's limit of " + limit + " bytes");
+    }
 
     private static ApiProblem rejected(PlanRejected e) {
         List<Map<String, Object>> errors = e.problems().stream().map(HiveServer::problemEntry).toList();
@@ -153,6 +184,22 @@ public final class HiveServer implements AutoCloseable {
     }
 
     /**
+     * Refuses new requests (503) and waits, at most {@link #STOP_TIMEOUT}, until those under way
+     * have sent their answers: stopping Jetty at once would cut them off mid-answer.
+     */
+    private void finishRequests() {
+        try {
+            requests.shutdown().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("requests still under way after {} s; stopping anyway", STOP_TIMEOUT.toSeconds());
+        } catch (ExecutionException e) {
+            log.warn("waiting for the requests under way failed; stopping anyway", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
      * Ends waits in progress, stops accepting and lets requests under way finish, then closes the
      * engine. Idempotent.
      */
@@ -165,6 +212,7 @@ public final class HiveServer implements AutoCloseable {
         log.info("HiveMind shutting down: ending waits, finishing requests under way");
         events.close();
         hive.endWaits();
+        finishRequests();
         app.stop();
         hive.close();
         log.info("HiveMind stopped");

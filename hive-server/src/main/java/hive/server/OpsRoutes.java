@@ -98,6 +98,9 @@ final class OpsRoutes {
             if (!route.responses().containsKey(400) && route.method().equals("post")) {
                 responses.putObject("400").put("description", "invalid request: the detail names the field");
             }
+            if (route.method().equals("post")) {
+                responses.putObject("413").put("description", "the body is larger than the server's limit");
+            }
             responses.putObject("401").put("description", "missing or bad token (auth on)");
         }
         return doc;
