@@ -158,7 +158,8 @@ final class EventStream implements AutoCloseable {
             view.put("agent_id", e.agentId());
         }
         view.put("at", e.at());
-        e.data().forEach(view::putIfAbsent);
+        // In name order: the event keeps its data in a map whose order changes from one run to the next.
+        new java.util.TreeMap<>(e.data()).forEach(view::putIfAbsent);
         try {
             return mapper.writeValueAsString(view);
         } catch (JsonProcessingException ex) {
