@@ -285,7 +285,8 @@ public final class Hive implements AutoCloseable {
      * As {@link #claim(String, String)}, but when nothing fits now, waits up to {@code wait} (at most
      * {@link #MAX_WAIT}) for something to: the claim is tried again whenever a task is made ready,
      * finishes or is requeued, files are released, tasks are added or a swarm is resumed (no
-     * polling). The wait renews the agent's session. Empty when nothing fitted in time; an
+     * polling). The wait renews the agent's session. Empty when nothing fitted in time, or at once
+     * when {@code swarmId}'s swarm is finished (nothing more can come from it); an
      * interrupted caller stops waiting (empty) and keeps its interrupt; closing {@code Hive} ends
      * waits with {@link WaitEnded}.
      */
@@ -298,6 +299,9 @@ public final class Hive implements AutoCloseable {
             long left = deadline - System.nanoTime();
             if (task.isPresent() || left <= 0) {
                 return task;
+            }
+            if (swarmId != null && swarm(swarmId).status().isFinished()) {
+                return task; // nothing can come from a finished swarm: no use waiting
             }
             try {
                 if (!claimWakeups.await(seen, Math.min(left, CLAIM_KEEPALIVE.toNanos()))) {

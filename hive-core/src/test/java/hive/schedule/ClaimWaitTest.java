@@ -95,6 +95,24 @@ class ClaimWaitTest extends EngineTest {
     }
 
     @Test
+    void claimOnAFinishedSwarmDoesNotWait() {
+        String id = swarm("""
+                name: done
+                tasks:
+                  - {id: only}
+                """);
+        hive.claim("first", id).orElseThrow();
+        hive.complete(id, "only", "first", "ok");
+
+        long started = System.nanoTime();
+        Optional<Task> none = hive.claim("second", id, LONG);
+
+        assertThat(none).isEmpty();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).as("answered at once")
+                .isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
     void waitOutsideItsBoundsIsRefused() {
         String id = swarm("""
                 name: bounds
