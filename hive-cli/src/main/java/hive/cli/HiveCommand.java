@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         versionProvider = HiveCommand.Version.class,
         description = "HiveMind: coordinates swarms of agents working on one codebase — "
                 + "task graphs with dependencies, file locks, progress.",
-        subcommands = {PlanCommand.class, ServerCommand.class},
+        subcommands = {PlanCommand.class, ServerCommand.class, StatusCommand.class, SwarmCommand.class,
+            TaskCommand.class, LockCommand.class},
         footer = {
             "",
             "Exit codes: 0 success, 1 the work failed, 2 bad usage or invalid input.",
@@ -33,6 +34,10 @@ import picocli.CommandLine.Spec;
             "  hive plan validate plan.yaml",
             "  hive plan graph plan.yaml --format dot | dot -Tsvg > plan.svg",
             "  hive server --port 8000",
+            "  hive status --server http://127.0.0.1:8000",
+            "  SWARM=$(hive swarm create plan.yaml)",
+            "  hive task claim --register --agent w1 --swarm $SWARM --wait 30",
+            "  TOKEN=$(hive lock acquire src/api.ts --agent w1)",
         })
 public final class HiveCommand implements Runnable {
 
