@@ -24,9 +24,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
@@ -294,7 +292,7 @@ final class HttpBench {
         long runId = System.nanoTime();
         Histogram[] latencies = new Histogram[clients];
         AtomicLong pairs = new AtomicLong();
-        Measured m = measure(clients, seconds, (n, stop) -> {
+        TimedRun.Measured m = TimedRun.measure("http-client", clients, seconds, (n, stop) -> {
             latencies[n] = new Histogram(3);
             Client client = new Client(url);
             String agent = "lk-" + runId + "-" + n;
@@ -311,7 +309,7 @@ final class HttpBench {
             }
             pairs.addAndGet(done);
         });
-        return new Result("locks", clients, m.seconds, pairs.get(), m.cpuNanos, merge(latencies));
+        return new Result("locks", clients, m.seconds(), pairs.get(), m.cpuNanos(), TimedRun.merge(latencies));
     }
 
     static Result handoff(String url, int clients, double seconds) {
@@ -320,7 +318,7 @@ final class HttpBench {
         AtomicLong releaseStarted = new AtomicLong();
         AtomicLong handoffs = new AtomicLong();
         Histogram[] latencies = new Histogram[clients];
-        Measured m = measure(clients, seconds, (n, stop) -> {
+        TimedRun.Measured m = TimedRun.measure("http-client", clients, seconds, (n, stop) -> {
             latencies[n] = new Histogram(3);
             Client client = new Client(url);
             String agent = "ho-" + runId + "-" + n;
@@ -339,7 +337,8 @@ final class HttpBench {
             }
             handoffs.addAndGet(done);
         });
-        return new Result("handoff", clients, m.seconds, handoffs.get(), m.cpuNanos, merge(latencies));
+        return new Result("handoff", clients, m.seconds(), handoffs.get(), m.cpuNanos(),
+                TimedRun.merge(latencies));
     }
 
     static Result claims(String url, int clients, double seconds) {
@@ -357,7 +356,7 @@ final class HttpBench {
         }
         Histogram[] latencies = new Histogram[clients];
         AtomicLong pairs = new AtomicLong();
-        Measured m = measure(clients, seconds, (n, stop) -> {
+        TimedRun.Measured m = TimedRun.measure("http-client", clients, seconds, (n, stop) -> {
             latencies[n] = new Histogram(3);
             Client client = new Client(url);
             String agent = "cl-" + runId + "-" + n;
@@ -378,7 +377,7 @@ final class HttpBench {
             }
             pairs.addAndGet(done);
         });
-        return new Result("claims", clients, m.seconds, pairs.get(), m.cpuNanos, merge(latencies));
+        return new Result("claims", clients, m.seconds(), pairs.get(), m.cpuNanos(), TimedRun.merge(latencies));
     }
 
     private static String taskArray(int from, int to) {
@@ -389,62 +388,4 @@ final class HttpBench {
         return tasks.append(']').toString();
     }
 
-    private interface Worker {
-        void run(int n, AtomicBoolean stop);
-    }
-
-    private record Measured(double seconds, long cpuNanos) {
-    }
-
-    private static Measured measure(int clients, double seconds, Worker worker) {
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread[] threads = new Thread[clients];
-        for (int i = 0; i < clients; i++) {
-            int n = i;
-            threads[n] = Thread.ofPlatform().name("http-client-" + n).unstarted(() -> {
-                try {
-                    worker.run(n, stop);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                    stop.set(true);
-                }
-            });
-        }
-        long cpu0 = EngineDrain.processCpuNanos();
-        long start = System.nanoTime();
-        for (Thread t : threads) {
-            t.start();
-        }
-        try {
-            Thread.sleep(Math.round(seconds * 1000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        stop.set(true);
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while measuring", e);
-            }
-        }
-        long elapsed = System.nanoTime() - start;
-        long cpu1 = EngineDrain.processCpuNanos();
-        if (failure.get() != null) {
-            throw new IllegalStateException("HTTP benchmark failed: " + failure.get(), failure.get());
-        }
-        return new Measured(elapsed / 1e9, cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
-    }
-
-    private static Histogram merge(Histogram[] histograms) {
-        Histogram all = new Histogram(3);
-        for (Histogram h : histograms) {
-            if (h != null) {
-                all.add(h);
-            }
-        }
-        return all;
-    }
 }

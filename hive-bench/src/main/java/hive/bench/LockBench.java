@@ -22,9 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
@@ -238,7 +236,7 @@ final class LockBench {
         AtomicLong pairs = new AtomicLong();
         Histogram[] latencies = new Histogram[threads];
         long runId = System.nanoTime();
-        Measured measured = measure(threads, seconds, (n, stop) -> {
+        TimedRun.Measured measured = TimedRun.measure("locks", threads, seconds, (n, stop) -> {
             latencies[n] = new Histogram(3);
             String agent = "pair-" + runId + "-" + n;
             List<LockPath> paths = new ArrayList<>();
@@ -260,8 +258,8 @@ final class LockBench {
             }
             pairs.addAndGet(done);
         });
-        return new Result("pairs", threads, durability, measured.seconds, pairs.get(), measured.cpuNanos,
-                merge(latencies));
+        return new Result("pairs", threads, durability, measured.seconds(), pairs.get(), measured.cpuNanos(),
+                TimedRun.merge(latencies));
     }
 
     /**
@@ -274,7 +272,7 @@ final class LockBench {
         Histogram[] latencies = new Histogram[threads];
         long runId = System.nanoTime();
         List<LockPath> hot = List.of(LockPath.parse("bench/hot-" + runId + ".txt"));
-        Measured measured = measure(threads, seconds, (n, stop) -> {
+        TimedRun.Measured measured = TimedRun.measure("locks", threads, seconds, (n, stop) -> {
             latencies[n] = new Histogram(3);
             String agent = "handoff-" + runId + "-" + n;
             long done = 0;
@@ -296,69 +294,10 @@ final class LockBench {
             }
             handoffs.addAndGet(done);
         });
-        return new Result("handoff", threads, durability, measured.seconds, handoffs.get(), measured.cpuNanos,
-                merge(latencies));
+        return new Result("handoff", threads, durability, measured.seconds(), handoffs.get(), measured.cpuNanos(),
+                TimedRun.merge(latencies));
     }
 
-    private interface Worker {
-        void run(int n, AtomicBoolean stop);
-    }
-
-    private record Measured(double seconds, long cpuNanos) {
-    }
-
-    /** Starts T workers, stops them after {@code seconds}, joins them; rethrows the first failure. */
-    private static Measured measure(int threads, double seconds, Worker worker) {
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread[] workers = new Thread[threads];
-        for (int i = 0; i < threads; i++) {
-            int n = i;
-            workers[n] = Thread.ofPlatform().name("locks-" + n).unstarted(() -> {
-                try {
-                    worker.run(n, stop);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                    stop.set(true);
-                }
-            });
-        }
-        long cpu0 = EngineDrain.processCpuNanos();
-        long start = System.nanoTime();
-        for (Thread t : workers) {
-            t.start();
-        }
-        try {
-            Thread.sleep(Math.round(seconds * 1000));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        stop.set(true);
-        for (Thread t : workers) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while measuring", e);
-            }
-        }
-        long elapsed = System.nanoTime() - start;
-        long cpu1 = EngineDrain.processCpuNanos();
-        if (failure.get() != null) {
-            throw new IllegalStateException("lock benchmark failed: " + failure.get(), failure.get());
-        }
-        return new Measured(elapsed / 1e9, cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
-    }
-
-    private static Histogram merge(Histogram[] histograms) {
-        Histogram all = new Histogram(3);
-        for (Histogram h : histograms) {
-            if (h != null) {
-                all.add(h);
-            }
-        }
-        return all;
-    }
 
     private static double round(double value, int digits) {
         double scale = Math.pow(10, digits);
