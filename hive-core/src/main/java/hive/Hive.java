@@ -454,6 +454,22 @@ public final class Hive implements AutoCloseable {
         return locks.stats();
     }
 
+    /** How many tasks are in each state, over every swarm: one read of the swarms' counters. */
+    public Map<TaskState, Long> taskCounts() {
+        return store.read(tx -> {
+            Map<TaskState, Long> counts = new java.util.EnumMap<>(TaskState.class);
+            for (TaskState state : TaskState.values()) {
+                counts.put(state, 0L);
+            }
+            for (SwarmRow swarm : tx.swarms()) {
+                for (TaskState state : TaskState.values()) {
+                    counts.merge(state, (long) swarm.counters().count(state), Long::sum);
+                }
+            }
+            return counts;
+        });
+    }
+
     /** The live locks now, and the files they hold, over every workspace. */
     public LockCounts lockCounts() {
         Instant now = now();

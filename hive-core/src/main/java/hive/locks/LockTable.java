@@ -164,8 +164,9 @@ public final class LockTable {
     private static java.util.Optional<AcquireResult.Granted> heldNow(StoreTx tx, LockRequest request, Instant now) {
         List<Lock> held = new ArrayList<>();
         long token = 0;
+        List<LockRow> mine = tx.locksOf(request.agentId());
         for (LockPath path : request.paths()) {
-            LockRow lock = tx.locksOf(request.agentId()).stream()
+            LockRow lock = mine.stream()
                     .filter(l -> l.workspace().equals(request.workspace()) && l.path().equals(path)
                             && l.expiresAt().isAfter(now) && l.mode().strongest(request.mode()) == l.mode())
                     .findFirst().orElse(null);

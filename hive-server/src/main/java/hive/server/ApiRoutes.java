@@ -23,7 +23,6 @@ import hive.schedule.TaskState;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -426,23 +425,8 @@ final class ApiRoutes {
     }
 
     private Map<String, Object> stats() {
-        Map<TaskState, Integer> byState = new EnumMap<>(TaskState.class);
-        for (TaskState s : TaskState.values()) {
-            byState.put(s, 0);
-        }
-        List<Swarm> swarms = hive.swarms();
-        for (Swarm swarm : swarms) {
-            Progress p = hive.progress(swarm.id());
-            byState.merge(TaskState.COMPLETED, p.completed(), Integer::sum);
-            byState.merge(TaskState.IN_PROGRESS, p.inProgress(), Integer::sum);
-            byState.merge(TaskState.READY, p.readyTasks(), Integer::sum);
-            byState.merge(TaskState.PENDING, p.pending() - p.readyTasks(), Integer::sum);
-            byState.merge(TaskState.FAILED, p.failed(), Integer::sum);
-            byState.merge(TaskState.BLOCKED, p.blocked(), Integer::sum);
-            byState.merge(TaskState.CANCELLED, p.cancelled(), Integer::sum);
-        }
-        Map<String, Integer> tasks = new LinkedHashMap<>();
-        byState.forEach((state, n) -> tasks.put(state.wire(), n));
+        Map<String, Long> tasks = new LinkedHashMap<>();
+        hive.taskCounts().forEach((state, n) -> tasks.put(state.wire(), n));
         Map<String, Integer> agents = new LinkedHashMap<>();
         for (AgentStatus s : AgentStatus.values()) {
             agents.put(s.wire(), 0);
@@ -451,7 +435,7 @@ final class ApiRoutes {
         Hive.LockCounts counts = hive.lockCounts();
         LockTable.Stats lockStats = hive.lockStats();
         Map<String, Object> view = new LinkedHashMap<>();
-        view.put("swarms", swarms.size());
+        view.put("swarms", hive.swarms().size());
         view.put("tasks", tasks);
         view.put("agents", agents);
         Map<String, Object> locks = new LinkedHashMap<>();

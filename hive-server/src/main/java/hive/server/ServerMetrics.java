@@ -2,8 +2,7 @@ package hive.server;
 
 import hive.Hive;
 import hive.locks.LockTable;
-import hive.schedule.Progress;
-import hive.schedule.Swarm;
+import hive.schedule.TaskState;
 import io.javalin.http.Context;
 import io.javalin.router.Endpoint;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -12,8 +11,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.ToIntFunction;
 
 /**
  * {@code GET /metrics} (Prometheus text, through Micrometer): request latencies by route, method
@@ -25,15 +25,13 @@ final class ServerMetrics {
     static final String STARTED = "hive.started";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
     ServerMetrics(Hive hive) {
-        state(hive, "pending", p -> p.pending() - p.readyTasks());
-        state(hive, "ready", Progress::readyTasks);
-        state(hive, "in_progress", Progress::inProgress);
-        state(hive, "completed", Progress::completed);
-        state(hive, "failed", Progress::failed);
-        state(hive, "blocked", Progress::blocked);
-        state(hive, "cancelled", Progress::cancelled);
+        for (TaskState state : TaskState.values()) {
+            Gauge.builder("hive_tasks", hive, h -> h.taskCounts().get(state)).tag("state", state.wire())
+                    .description("tasks by state, over every swarm").register(registry);
+        }
         Gauge.builder("hive_locks_held", hive, h -> h.lockCounts().activeLocks())
                 .description("live locks (one per agent and path)").register(registry);
         Gauge.builder("hive_locked_files", hive, h -> h.lockCounts().lockedFiles())
@@ -47,16 +45,6 @@ final class ServerMetrics {
         counter(hive, "hive_lock_deadlocks", "lock waits refused for a deadlock", LockTable.Stats::deadlocksRefused);
         counter(hive, "hive_lock_waits_granted", "lock waits granted", LockTable.Stats::waitsGranted);
         counter(hive, "hive_lock_waits_timed_out", "lock waits that timed out", LockTable.Stats::waitsTimedOut);
-    }
-
-    private void state(Hive hive, String state, ToIntFunction<Progress> count) {
-        Gauge.builder("hive_tasks", hive, h -> {
-            long total = 0;
-            for (Swarm swarm : h.swarms()) {
-                total += count.applyAsInt(h.progress(swarm.id()));
-            }
-            return total;
-        }).tag("state", state).description("tasks by state, over every swarm").register(registry);
     }
 
     private void counter(Hive hive, String name, String description,
@@ -73,11 +61,14 @@ final class ServerMetrics {
         }
         Endpoint endpoint = ctx.endpoints().lastHttpEndpoint();
         String route = endpoint == null ? "unmatched" : endpoint.path;
-        Timer.builder("hive_http_requests").description("HTTP requests by route, method and status")
-                .tag("route", route).tag("method", ctx.method().name()).tag("status",
-                        Integer.toString(ctx.statusCode()))
+        String key = route + ' ' + ctx.method().name() + ' ' + ctx.statusCode();
+        // One timer per route, method and status, built once: a request only records into it.
+        timers.computeIfAbsent(key, k -> Timer.builder("hive_http_requests")
+                .description("HTTP requests by route, method and status")
+                .tag("route", route).tag("method", ctx.method().name())
+                .tag("status", Integer.toString(ctx.statusCode()))
                 .publishPercentileHistogram().maximumExpectedValue(Duration.ofSeconds(61))
-                .register(registry).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                .register(registry)).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     }
 
     String scrape() {
