@@ -311,6 +311,9 @@ public final class Hive implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return Optional.empty();
             }
+            if (Thread.currentThread().isInterrupted()) {
+                return Optional.empty(); // interrupted as it was woken: it stops all the same, taking nothing
+            }
         }
     }
 

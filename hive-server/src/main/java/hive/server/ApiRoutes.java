@@ -49,12 +49,14 @@ final class ApiRoutes {
     private final ObjectMapper mapper;
     private final Auth auth;
     private final EventStream events;
+    private final DisconnectWatch disconnects;
 
-    ApiRoutes(Hive hive, ObjectMapper mapper, Auth auth, EventStream events) {
+    ApiRoutes(Hive hive, ObjectMapper mapper, Auth auth, EventStream events, DisconnectWatch disconnects) {
         this.hive = hive;
         this.mapper = mapper;
         this.auth = auth;
         this.events = events;
+        this.disconnects = disconnects;
     }
 
     void register(RouteTable r) {
@@ -257,7 +259,9 @@ final class ApiRoutes {
         Duration wait = seconds(body.number("wait_s", 0, false, Hive.MAX_WAIT.toSeconds()));
         Optional<Task> task;
         try {
-            task = hive.claim(agentId, swarmId, wait);
+            // A claim that succeeds just before its client goes away keeps its task, and the answer is
+            // lost: the task goes back to the queue when the agent's session expires.
+            task = waiting(ctx, agentId, wait, () -> hive.claim(agentId, swarmId, wait));
         } catch (hive.WaitEnded e) {
             task = Optional.empty(); // shutting down: the wait ends with nothing
         }
@@ -323,7 +327,9 @@ final class ApiRoutes {
                 ttl == null ? LockRequest.DEFAULT_TTL : seconds(ttl), taskId);
         AcquireResult result;
         try {
-            result = hive.acquire(request, wait);
+            // A wait granted just before its client goes away keeps its locks, and the answer is lost:
+            // they are freed when their lease ends or the agent's session expires.
+            result = waiting(ctx, agentId, wait, () -> hive.acquire(request, wait));
         } catch (hive.WaitEnded e) {
             throw ApiProblem.conflict("the server is shutting down: the lock wait ended").with("granted", false)
                     .with("conflicts", List.of());
@@ -465,6 +471,14 @@ final class ApiRoutes {
     }
 
     // --- helpers ---
+
+    /**
+     * Runs a long-poll's wait, ended early (as when its time is up) if the client goes away
+     * meanwhile ({@link DisconnectWatch}); a request that does not wait is not watched.
+     */
+    private <T> T waiting(Context ctx, String agentId, Duration wait, java.util.function.Supplier<T> call) {
+        return wait.isZero() ? call.get() : disconnects.during(ctx, agentId, call);
+    }
 
     private <T> T admin(Context ctx, String what, java.util.function.Supplier<T> action) {
         auth.requireAdmin(ctx, what);

@@ -42,6 +42,8 @@ public final class HiveServer implements AutoCloseable {
     private final Javalin app;
     private final ServerMetrics metrics;
     private final EventStream events;
+    /** Ends the waits of clients that go away while they wait. */
+    private final DisconnectWatch disconnects = DisconnectWatch.start();
     /** Counts the requests under way, so that {@link #close()} can let them finish. */
     private final GracefulHandler requests = new GracefulHandler();
     private volatile boolean closed;
@@ -53,7 +55,7 @@ public final class HiveServer implements AutoCloseable {
         Auth auth = new Auth(config.token());
         this.metrics = new ServerMetrics(hive);
         this.events = new EventStream(hive, mapper);
-        ApiRoutes api = new ApiRoutes(hive, mapper, auth, events);
+        ApiRoutes api = new ApiRoutes(hive, mapper, auth, events, disconnects);
         this.app = Javalin.create(javalin -> {
             javalin.startup.showJavalinBanner = false;
             javalin.startup.showOldJavalinVersionWarning = false;
@@ -119,7 +121,12 @@ public final class HiveServer implements AutoCloseable {
     /** Starts a server for {@code hive}; {@link #port()} tells the port when {@code config.port()} is 0. */
     public static HiveServer start(Hive hive, ServerConfig config) {
         HiveServer server = new HiveServer(hive, config);
-        server.app.start();
+        try {
+            server.app.start();
+        } catch (RuntimeException e) {
+            server.disconnects.close();
+            throw e;
+        }
         log.info("HiveMind listening on http://{}:{} (auth {})", config.host(), server.port(),
                 config.authOn() ? "on" : "off: loopback only");
         return server;
@@ -213,6 +220,7 @@ public final class HiveServer implements AutoCloseable {
         events.close();
         hive.endWaits();
         finishRequests();
+        disconnects.close();
         app.stop();
         hive.close();
         log.info("HiveMind stopped");

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -71,14 +72,22 @@ abstract class ApiTest {
      * waits.
      */
     CompletableFuture<Reply> claimWaiting(String agentId, String swarmId, int waitS) {
+        return reachingTheEngine(agentId, () -> api.postAsync("/api/agents/" + agentId + "/claim",
+                json("{'swarm_id': '" + swarmId + "', 'wait_s': " + waitS + "}")));
+    }
+
+    /**
+     * Sends the agent's request with {@code send}, and returns what it returned once the request
+     * has reached the engine (it renewed the agent's session).
+     */
+    <T> T reachingTheEngine(String agentId, Supplier<T> send) {
         Instant before = Instant.parse(api.get("/api/agents/" + agentId).expect(200).json().get("last_heartbeat")
                 .asText());
         await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(before.plusMillis(5)));
-        CompletableFuture<Reply> claim = api.postAsync("/api/agents/" + agentId + "/claim",
-                json("{'swarm_id': '" + swarmId + "', 'wait_s': " + waitS + "}"));
+        T sent = send.get();
         await().atMost(Duration.ofSeconds(10)).until(() -> Instant.parse(api.get("/api/agents/" + agentId)
                 .expect(200).json().get("last_heartbeat").asText()).isAfter(before));
-        return claim;
+        return sent;
     }
 
     JsonNode task(String swarmId, String taskId) {
