@@ -3,6 +3,7 @@ package hive;
 import com.fasterxml.jackson.databind.JsonNode;
 import hive.agents.Agent;
 import hive.agents.AgentProfile;
+import hive.agents.Departure;
 import hive.agents.Registration;
 import hive.agents.Sessions;
 import hive.events.Event;
@@ -15,6 +16,7 @@ import hive.plan.Plan;
 import hive.plan.PlanFormat;
 import hive.plan.Plans;
 import hive.plan.TaskSpec;
+import hive.schedule.Outcome;
 import hive.schedule.Progress;
 import hive.schedule.Readiness;
 import hive.schedule.Scheduler;
@@ -53,8 +55,10 @@ import org.slf4j.LoggerFactory;
  * HiveMind in-process: the one entry point that the server, the CLI and embedding users call —
  * swarms and their tasks, agent sessions, and file locks. Every method that changes state is one
  * atomic store operation (group-committed with others arriving at the same moment) that also
- * appends its events; it returns once committed. Queries read a committed snapshot, or run in the
- * writer's order when they need its indexes (the ready queue, readiness, agents).
+ * appends its events; it returns once committed, after logging each state change it made at INFO
+ * as one structured line (a short message and key-value pairs: docs/api.md, "Logs"). Queries read
+ * a committed snapshot, or run in the writer's order when they need its indexes (the ready queue,
+ * readiness, agents).
  *
  * <p>Errors: {@link NotFound} for an unknown swarm, task or agent; {@link Conflict} when the state
  * does not allow the request (including a lost or gone agent acting); {@link Forbidden} when acting
@@ -158,10 +162,9 @@ public final class Hive implements AutoCloseable {
     /** Creates a swarm from a validated plan; its tasks without dependencies are ready at once. */
     public Swarm createSwarm(Plan plan) {
         String id = newSwarmId();
-        SwarmRow swarm = store.write(tx -> scheduler.create(tx, plan, id, now()));
-        log.info("swarm {} created: '{}', {} tasks, workspace '{}'", id, plan.name(), plan.tasks().size(),
-                plan.workspace());
-        return swarm.toSwarm();
+        Outcome<SwarmRow> created = store.write(tx -> scheduler.create(tx, plan, id, now()));
+        StateLog.events(created.events());
+        return created.value().toSwarm();
     }
 
     /** Parses, validates and creates; {@link hive.plan.PlanRejected} lists every problem. */
@@ -174,7 +177,7 @@ public final class Hive implements AutoCloseable {
      * together with its existing tasks; the swarm's plan defaults apply. All or nothing.
      */
     public List<Task> addTasks(String swarmId, JsonNode tasks) {
-        List<TaskRow> added = store.write(tx -> {
+        Outcome<List<TaskRow>> added = store.write(tx -> {
             SwarmRow swarm = tx.swarm(swarmId).orElseThrow(() -> NotFound.swarm(swarmId));
             // The validator asks once for the new ids and every id they depend on; once it has
             // accepted them, the existing ones it found are exactly the existing dependencies.
@@ -185,8 +188,8 @@ public final class Hive implements AutoCloseable {
             });
             return scheduler.addTasks(tx, swarmId, specs, existing, now());
         });
-        log.info("swarm {}: {} tasks added", swarmId, added.size());
-        return added.stream().map(TaskRow::toTask).toList();
+        StateLog.events(added.events());
+        return added.value().stream().map(TaskRow::toTask).toList();
     }
 
     public Swarm swarm(String swarmId) {
@@ -198,21 +201,21 @@ public final class Hive implements AutoCloseable {
     }
 
     public Swarm pause(String swarmId) {
-        Swarm swarm = store.write(tx -> scheduler.pause(tx, swarmId, now())).toSwarm();
-        log.info("swarm {} paused", swarmId);
-        return swarm;
+        Outcome<SwarmRow> paused = store.write(tx -> scheduler.pause(tx, swarmId, now()));
+        StateLog.events(paused.events());
+        return paused.value().toSwarm();
     }
 
     public Swarm resume(String swarmId) {
-        Swarm swarm = store.write(tx -> scheduler.resume(tx, swarmId, now())).toSwarm();
-        log.info("swarm {} resumed", swarmId);
-        return swarm;
+        Outcome<SwarmRow> resumed = store.write(tx -> scheduler.resume(tx, swarmId, now()));
+        StateLog.events(resumed.events());
+        return resumed.value().toSwarm();
     }
 
     public Swarm cancel(String swarmId) {
-        Swarm swarm = store.write(tx -> scheduler.cancel(tx, swarmId, now())).toSwarm();
-        log.info("swarm {} cancelled", swarmId);
-        return swarm;
+        Outcome<SwarmRow> cancelled = store.write(tx -> scheduler.cancel(tx, swarmId, now()));
+        StateLog.events(cancelled.events());
+        return cancelled.value().toSwarm();
     }
 
     // --- tasks ---
@@ -256,13 +259,12 @@ public final class Hive implements AutoCloseable {
      * nothing fits now; this call does not wait.
      */
     public Optional<Task> claim(AgentProfile agent, String swarmId) {
-        Optional<Task> task = store.write(tx -> {
+        Outcome<Optional<TaskRow>> claimed = store.write(tx -> {
             sessions.touch(tx, agent.id(), now());
             return scheduler.claim(tx, agent, swarmId, now());
-        }).map(TaskRow::toTask);
-        task.ifPresent(t -> log.debug("swarm {}: task {} started by {} (attempt {})", t.swarmId(), t.id(),
-                agent.id(), t.attempt()));
-        return task;
+        });
+        StateLog.events(claimed.events());
+        return claimed.value().map(TaskRow::toTask);
     }
 
     /**
@@ -271,14 +273,13 @@ public final class Hive implements AutoCloseable {
      * {@link Conflict} for one that is lost or gone.
      */
     public Optional<Task> claim(String agentId, String swarmId) {
-        Optional<Task> task = store.write(tx -> {
+        Outcome<Optional<TaskRow>> claimed = store.write(tx -> {
             sessions.touch(tx, agentId, now());
             AgentRow agent = tx.agent(agentId).orElseThrow(() -> new NotFound("no agent '" + agentId + "'"));
             return scheduler.claim(tx, profile(agent), swarmId, now());
-        }).map(TaskRow::toTask);
-        task.ifPresent(t -> log.debug("swarm {}: task {} started by {} (attempt {})", t.swarmId(), t.id(), agentId,
-                t.attempt()));
-        return task;
+        });
+        StateLog.events(claimed.events());
+        return claimed.value().map(TaskRow::toTask);
     }
 
     /**
@@ -342,8 +343,7 @@ public final class Hive implements AutoCloseable {
             return locks.acquire(tx, request, now());
         });
         if (result instanceof AcquireResult.Granted granted) {
-            log.debug("locks granted to {} in {} with token {}: {}", request.agentId(), request.workspace(),
-                    granted.token(), request.paths());
+            StateLog.granted(request, granted, -1);
         }
         return result;
     }
@@ -372,14 +372,11 @@ public final class Hive implements AutoCloseable {
             case LockTable.Attempt.Done done -> done.result();
             case LockTable.Attempt.Queued queued -> awaitGrant(queued, wait.toNanos() - (System.nanoTime() - started));
         };
+        long waitedMs = (System.nanoTime() - started) / 1_000_000;
         switch (result) {
-            case AcquireResult.Granted granted -> log.debug("locks granted to {} in {} with token {} after {} ms: {}",
-                    request.agentId(), request.workspace(), granted.token(),
-                    (System.nanoTime() - started) / 1_000_000, request.paths());
-            case AcquireResult.Deadlocked deadlocked -> log.info("lock wait of {} in {} refused: it would close the"
-                    + " wait cycle {}", request.agentId(), request.workspace(), deadlocked.cycle());
-            case AcquireResult.Conflicted conflicted -> log.debug("lock wait of {} in {} timed out after {} ms",
-                    request.agentId(), request.workspace(), (System.nanoTime() - started) / 1_000_000);
+            case AcquireResult.Granted granted -> StateLog.granted(request, granted, waitedMs);
+            case AcquireResult.Deadlocked deadlocked -> StateLog.deadlocked(request, deadlocked);
+            case AcquireResult.Conflicted conflicted -> StateLog.waitTimedOut(request, conflicted, waitedMs);
         }
         return result;
     }
@@ -435,16 +432,19 @@ public final class Hive implements AutoCloseable {
         });
         if (!released.isEmpty()) {
             claimWakeups.wakeAll();
+            StateLog.released(agentId, released, null);
         }
         return released;
     }
 
     /** Renews the agent's locks on {@code paths} (all when null) for {@code ttl}; tokens are kept. */
     public List<Lock> renew(String agentId, String workspace, List<LockPath> paths, Duration ttl) {
-        return store.write(tx -> {
+        List<Lock> renewed = store.write(tx -> {
             sessions.touch(tx, agentId, now());
             return locks.renew(tx, agentId, workspace, paths, ttl, now());
         });
+        StateLog.renewed(agentId, renewed, ttl);
+        return renewed;
     }
 
     /** The locks held in {@code workspace} (in every workspace when null). */
@@ -495,7 +495,7 @@ public final class Hive implements AutoCloseable {
      */
     public Agent register(Registration registration) {
         Agent agent = store.write(tx -> agentView(tx, sessions.register(tx, registration, now())));
-        log.info("agent {} registered (roles {}, max_tasks {})", agent.id(), agent.roles(), agent.maxTasks());
+        StateLog.registered(agent);
         return agent;
     }
 
@@ -506,9 +506,17 @@ public final class Hive implements AutoCloseable {
 
     /** The agent leaves: its tasks go back to the queue (or fail with no attempt left). */
     public Agent leave(String agentId) {
-        Agent gone = store.write(tx -> agentView(tx, sessions.leave(tx, agentId, now())));
+        Leaving leaving = store.write(tx -> {
+            Optional<Departure> departure = sessions.leave(tx, agentId, now());
+            return new Leaving(agentView(tx, tx.agent(agentId).orElseThrow()), departure);
+        });
         claimWakeups.wakeAll();
-        return gone;
+        leaving.departure().ifPresent(StateLog::left);
+        return leaving.agent();
+    }
+
+    /** An agent after {@link #leave}, and what leaving took back from it (empty when it had already left). */
+    private record Leaving(Agent agent, Optional<Departure> departure) {
     }
 
     public Agent agent(String agentId) {
@@ -529,12 +537,12 @@ public final class Hive implements AutoCloseable {
 
     /** Starts the named task for {@code agent}; {@link Conflict} with the reason when it may not. */
     public Task start(String swarmId, String taskId, AgentProfile agent) {
-        Task task = store.write(tx -> {
+        Outcome<TaskRow> started = store.write(tx -> {
             sessions.touch(tx, agent.id(), now());
             return scheduler.start(tx, swarmId, taskId, agent, now());
-        }).toTask();
-        log.debug("swarm {}: task {} started by {} (attempt {})", swarmId, taskId, agent.id(), task.attempt());
-        return task;
+        });
+        StateLog.events(started.events());
+        return started.value().toTask();
     }
 
     /**
@@ -546,12 +554,12 @@ public final class Hive implements AutoCloseable {
     }
 
     public Task complete(String swarmId, String taskId, String agentId, String result) {
-        Task task = store.write(tx -> {
+        Outcome<TaskRow> completed = store.write(tx -> {
             sessions.touch(tx, agentId, now());
             return scheduler.complete(tx, swarmId, taskId, agentId, result, now());
-        }).toTask();
-        log.debug("swarm {}: task {} completed by {}", swarmId, taskId, agentId);
-        return task;
+        });
+        StateLog.events(completed.events());
+        return completed.value().toTask();
     }
 
     /**
@@ -559,24 +567,19 @@ public final class Hive implements AutoCloseable {
      * after its backoff; otherwise it fails and blocks every task that depends on it.
      */
     public Task fail(String swarmId, String taskId, String agentId, String error, boolean retryable) {
-        Task task = store.write(tx -> {
+        Outcome<TaskRow> failed = store.write(tx -> {
             sessions.touch(tx, agentId, now());
             return scheduler.fail(tx, swarmId, taskId, agentId, error, retryable, now());
-        }).toTask();
-        if (task.status() == TaskState.FAILED) {
-            log.info("swarm {}: task {} failed for good (attempt {}): {}", swarmId, taskId, task.attempt(), error);
-        } else {
-            log.debug("swarm {}: task {} attempt {} failed, retry after {}: {}", swarmId, taskId, task.attempt(),
-                    task.notBefore(), error);
-        }
-        return task;
+        });
+        StateLog.events(failed.events());
+        return failed.value().toTask();
     }
 
     /** A failed task (or a blocked task's failed roots) back to pending with fresh attempts. */
     public Task retry(String swarmId, String taskId) {
-        Task task = store.write(tx -> scheduler.retry(tx, swarmId, taskId, now())).toTask();
-        log.info("swarm {}: task {} retried", swarmId, taskId);
-        return task;
+        Outcome<TaskRow> retried = store.write(tx -> scheduler.retry(tx, swarmId, taskId, now()));
+        StateLog.events(retried.events());
+        return retried.value().toTask();
     }
 
     /**
@@ -613,19 +616,27 @@ public final class Hive implements AutoCloseable {
      * lock leases that ended; returns how many agents, tasks and locks changed.
      */
     public int sweep() {
-        int changed = store.write(tx -> sessions.expire(tx, now()) + scheduler.sweep(tx, now())
-                + locks.expire(tx, now()));
+        Swept swept = store.write(tx -> new Swept(sessions.expire(tx, now()), scheduler.sweep(tx, now()),
+                locks.expire(tx, now())));
+        int changed = swept.lost().size() + swept.tasks().value() + swept.locks().size();
         if (changed > 0) {
             claimWakeups.wakeAll();
+            swept.lost().forEach(lost -> StateLog.lost(lost, sessions.timeout()));
+            StateLog.events(swept.tasks().events());
+            StateLog.expired(swept.locks());
         }
         return changed;
+    }
+
+    /** What one sweep changed: the agents lost, the tasks timed out or made ready, the leases broken. */
+    private record Swept(List<Departure> lost, Outcome<Integer> tasks, List<Lock> locks) {
     }
 
     private void sweepQuietly() {
         try {
             int changed = sweep();
             if (changed > 0) {
-                log.debug("sweep changed {} tasks", changed);
+                log.debug("sweep changed {} agents, tasks and locks", changed);
             }
         } catch (RuntimeException e) {
             log.warn("sweep failed; will try again", e);

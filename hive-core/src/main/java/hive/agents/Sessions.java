@@ -3,15 +3,18 @@ package hive.agents;
 import hive.Conflict;
 import hive.Ids;
 import hive.NotFound;
+import hive.locks.Lock;
 import hive.locks.LockTable;
+import hive.schedule.Outcome;
 import hive.schedule.Scheduler;
 import hive.store.AgentRow;
 import hive.store.StoreTx;
+import hive.store.TaskRow;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Optional;
 
 /**
  * Agent sessions: registration, heartbeats, leaving, and the expiry of agents that went silent.
@@ -28,7 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Sessions {
 
-    private static final Logger log = LoggerFactory.getLogger(Sessions.class);
     private static final int EXPIRY_PAGE = 256;
 
     private final Scheduler scheduler;
@@ -96,27 +98,29 @@ public final class Sessions {
         tx.putAgent(agent.heard(now, now.plus(timeout)));
     }
 
-    /** The agent leaves: its tasks are taken back, its status is {@code gone}. Idempotent. */
-    public AgentRow leave(StoreTx tx, String agentId, Instant now) {
+    /**
+     * The agent leaves: its tasks are taken back, its status is {@code gone}. Idempotent: empty
+     * when it had already left (nothing changes).
+     */
+    public Optional<Departure> leave(StoreTx tx, String agentId, Instant now) {
         AgentRow agent = tx.agent(agentId).orElseThrow(() -> new NotFound("no agent '" + agentId + "'"));
         if (agent.status() == AgentStatus.GONE) {
-            return agent;
+            return Optional.empty();
         }
-        scheduler.abandon(tx, agentId, "agent '" + agentId + "' left", now);
+        Outcome<List<TaskRow>> taken = scheduler.abandon(tx, agentId, "agent '" + agentId + "' left", now);
         locks.dropWaiters(tx, agentId, now);
-        locks.release(tx, agentId, null, null, now);
+        List<Lock> released = locks.release(tx, agentId, null, null, now);
         AgentRow gone = agent.ended(AgentStatus.GONE);
         tx.putAgent(gone);
-        log.info("agent {} left", agentId);
-        return gone;
+        return Optional.of(new Departure(gone, taken.events(), released));
     }
 
     /**
-     * Every active agent whose session ended by {@code now} becomes lost; returns how many. An
-     * agent waiting for a lock is not silent: its session is renewed instead.
+     * Every active agent whose session ended by {@code now} becomes lost; returns them. An agent
+     * waiting for a lock is not silent: its session is renewed instead.
      */
-    public int expire(StoreTx tx, Instant now) {
-        int lost = 0;
+    public List<Departure> expire(StoreTx tx, Instant now) {
+        List<Departure> lost = new ArrayList<>();
         List<AgentRow> expired;
         do {
             expired = tx.expiredSessions(now, EXPIRY_PAGE);
@@ -133,12 +137,11 @@ public final class Sessions {
                 }
                 String reason = "agent '" + agent.id() + "' lost: silent since " + agent.lastHeartbeat()
                         + " (session timeout " + timeout.toSeconds() + " s)";
-                List<?> taken = scheduler.abandon(tx, agent.id(), reason, now);
-                locks.release(tx, agent.id(), null, null, now);
-                tx.putAgent(agent.ended(AgentStatus.LOST));
-                log.info("agent {} lost after {} s of silence; {} task(s) taken back, its locks released", agent.id(),
-                        timeout.toSeconds(), taken.size());
-                lost++;
+                Outcome<List<TaskRow>> taken = scheduler.abandon(tx, agent.id(), reason, now);
+                List<Lock> released = locks.release(tx, agent.id(), null, null, now);
+                AgentRow ended = agent.ended(AgentStatus.LOST);
+                tx.putAgent(ended);
+                lost.add(new Departure(ended, taken.events(), released));
             }
         } while (expired.size() == EXPIRY_PAGE);
         return lost;

@@ -562,8 +562,8 @@ public final class LockTable {
         return live;
     }
 
-    /** Breaks every lease that ended by {@code now} (waiters may go); returns how many. */
-    public int expire(StoreTx tx, Instant now) {
+    /** Breaks every lease that ended by {@code now} (waiters may go); returns the locks broken. */
+    public List<Lock> expire(StoreTx tx, Instant now) {
         List<Lock> expired = new ArrayList<>();
         List<LockRow> due;
         do {
@@ -575,7 +575,7 @@ public final class LockTable {
         } while (due.size() == EXPIRY_PAGE);
         locksExpired.addAndGet(expired.size());
         grantWaiters(tx, workspacesOf(expired, Set.of()), now);
-        return expired.size();
+        return expired;
     }
 
     /** Figures since this process started. */

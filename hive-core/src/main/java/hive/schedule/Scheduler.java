@@ -4,6 +4,7 @@ import hive.Conflict;
 import hive.Forbidden;
 import hive.NotFound;
 import hive.agents.AgentProfile;
+import hive.events.Event;
 import hive.locks.AcquireResult;
 import hive.locks.LockMode;
 import hive.locks.LockPath;
@@ -33,7 +34,8 @@ import java.util.random.RandomGenerator;
 /**
  * The scheduling rules of API.md, written against a {@link StoreTx}: every method is one atomic
  * operation when run inside one store write, and changes counters and appends events with the
- * tasks it changes. Costs are per task touched: a claim reads the head of the ready queue, a
+ * tasks it changes; a method that changes state answers with its {@link Outcome}, which carries
+ * those events. Costs are per task touched: a claim reads the head of the ready queue, a
  * completion its direct dependents, a failure the descendants it blocks.
  *
  * <p>Stateless apart from its clock and random source; thread-safe.
@@ -81,7 +83,7 @@ public final class Scheduler {
     // --- swarms ---
 
     /** Creates a swarm from a validated plan: tasks without dependencies ready, the rest pending. */
-    public SwarmRow create(StoreTx tx, Plan plan, String swarmId, Instant now) {
+    public Outcome<SwarmRow> create(StoreTx tx, Plan plan, String swarmId, Instant now) {
         SwarmRow swarm = new SwarmRow(swarmId, plan.name(), plan.goal(), plan.workspace(), plan.defaults(), now,
                 false, false, Counters.ZERO, 0);
         tx.insertSwarm(swarm);
@@ -89,16 +91,16 @@ public final class Scheduler {
         insert(op, swarmId, plan.tasks(), Map.of());
         op.event(swarmId, "swarm_created", null, null,
                 Map.of("name", plan.name(), "task_count", plan.tasks().size(), "workspace", plan.workspace()));
-        op.finish();
-        return op.swarm(swarmId);
+        List<Event> events = op.finish();
+        return new Outcome<>(op.swarm(swarmId), events);
     }
 
     /**
      * Adds validated tasks to a live swarm. Dependencies on completed tasks are already met; on
      * failed or blocked ones the new task is blocked by the same roots.
      */
-    public List<TaskRow> addTasks(StoreTx tx, String swarmId, List<TaskSpec> specs, Map<String, TaskRow> existing,
-            Instant now) {
+    public Outcome<List<TaskRow>> addTasks(StoreTx tx, String swarmId, List<TaskSpec> specs,
+            Map<String, TaskRow> existing, Instant now) {
         Transition op = new Transition(tx, now);
         SwarmRow swarm = op.swarm(swarmId);
         if (swarm.cancelled()) {
@@ -107,8 +109,7 @@ public final class Scheduler {
         List<TaskRow> added = insert(op, swarmId, specs, existing);
         op.event(swarmId, "tasks_added", null, null,
                 Map.of("task_ids", specs.stream().map(TaskSpec::id).toList(), "count", specs.size()));
-        op.finish();
-        return added;
+        return new Outcome<>(added, op.finish());
     }
 
     private List<TaskRow> insert(Transition op, String swarmId, List<TaskSpec> specs, Map<String, TaskRow> existing) {
@@ -214,7 +215,7 @@ public final class Scheduler {
         return order;
     }
 
-    public SwarmRow pause(StoreTx tx, String swarmId, Instant now) {
+    public Outcome<SwarmRow> pause(StoreTx tx, String swarmId, Instant now) {
         Transition op = new Transition(tx, now);
         SwarmRow swarm = op.swarm(swarmId);
         if (swarm.status().isFinished()) {
@@ -224,11 +225,11 @@ public final class Scheduler {
             op.swarmFlags(swarmId, true, false);
             op.event(swarmId, "swarm_paused", null, null, Map.of());
         }
-        op.finish();
-        return op.swarm(swarmId);
+        List<Event> events = op.finish();
+        return new Outcome<>(op.swarm(swarmId), events);
     }
 
-    public SwarmRow resume(StoreTx tx, String swarmId, Instant now) {
+    public Outcome<SwarmRow> resume(StoreTx tx, String swarmId, Instant now) {
         Transition op = new Transition(tx, now);
         SwarmRow swarm = op.swarm(swarmId);
         if (swarm.cancelled()) {
@@ -238,16 +239,16 @@ public final class Scheduler {
             op.swarmFlags(swarmId, false, false);
             op.event(swarmId, "swarm_resumed", null, null, Map.of());
         }
-        op.finish();
-        return op.swarm(swarmId);
+        List<Event> events = op.finish();
+        return new Outcome<>(op.swarm(swarmId), events);
     }
 
     /** Cancels the swarm: every task not completed or failed becomes cancelled. Idempotent. */
-    public SwarmRow cancel(StoreTx tx, String swarmId, Instant now) {
+    public Outcome<SwarmRow> cancel(StoreTx tx, String swarmId, Instant now) {
         Transition op = new Transition(tx, now);
         SwarmRow swarm = op.swarm(swarmId);
         if (swarm.cancelled()) {
-            return swarm;
+            return new Outcome<>(swarm, List.of());
         }
         if (swarm.status() == SwarmStatus.COMPLETED) {
             throw new Conflict("swarm '" + swarmId + "' is completed; there is nothing to cancel");
@@ -268,8 +269,8 @@ public final class Scheduler {
         op.counted(swarmId, delta);
         op.swarmFlags(swarmId, swarm.paused(), true);
         op.event(swarmId, "swarm_cancelled", null, null, Map.of("cancelled_tasks", count));
-        op.finish();
-        return op.swarm(swarmId);
+        List<Event> events = op.finish();
+        return new Outcome<>(op.swarm(swarmId), events);
     }
 
     // --- handing out work ---
@@ -279,7 +280,7 @@ public final class Scheduler {
      * task is {@code in_progress} for the agent when this returns. Empty when nothing fits.
      * Tasks whose retry backoff has passed are made ready first.
      */
-    public Optional<TaskRow> claim(StoreTx tx, AgentProfile agent, String swarmId, Instant now) {
+    public Outcome<Optional<TaskRow>> claim(StoreTx tx, AgentProfile agent, String swarmId, Instant now) {
         Transition op = new Transition(tx, now);
         // A retry whose backoff has passed is ready now, whether or not the sweep has run yet: it
         // competes for this claim by its priority and age like any other ready task.
@@ -292,8 +293,7 @@ public final class Scheduler {
             op.swarm(swarmId);
         }
         Optional<TaskRow> started = claimed.map(task -> start(op, task, agent.id()));
-        op.finish();
-        return started;
+        return new Outcome<>(started, op.finish());
     }
 
     /**
@@ -323,7 +323,7 @@ public final class Scheduler {
     }
 
     /** Starts a named task for {@code agent}, or refuses with the reason it is not ready. */
-    public TaskRow start(StoreTx tx, String swarmId, String taskId, AgentProfile agent, Instant now) {
+    public Outcome<TaskRow> start(StoreTx tx, String swarmId, String taskId, AgentProfile agent, Instant now) {
         Transition op = new Transition(tx, now);
         promoteDueRetries(op);
         TaskRow task = tx.task(swarmId, taskId).orElseThrow(() -> NotFound.task(swarmId, taskId));
@@ -332,8 +332,7 @@ public final class Scheduler {
             throw new Conflict(readiness.reason());
         }
         TaskRow started = start(op, task, agent.id());
-        op.finish();
-        return started;
+        return new Outcome<>(started, op.finish());
     }
 
     private TaskRow start(Transition op, TaskRow task, String agentId) {
@@ -440,7 +439,8 @@ public final class Scheduler {
     // --- finishing work ---
 
     /** Completes a task held by {@code agentId}; dependents with nothing left to wait for become ready. */
-    public TaskRow complete(StoreTx tx, String swarmId, String taskId, String agentId, String result, Instant now) {
+    public Outcome<TaskRow> complete(StoreTx tx, String swarmId, String taskId, String agentId, String result,
+            Instant now) {
         Transition op = new Transition(tx, now);
         TaskRow task = held(tx, swarmId, taskId, agentId);
         TaskRow done = op.save(task, task.with(TaskState.COMPLETED, task.remainingDeps(), task.attempt(),
@@ -451,8 +451,7 @@ public final class Scheduler {
             op.counted(ready.withState(TaskState.PENDING), TaskState.READY);
             op.event(swarmId, "task_ready", ready, null, Map.of());
         }
-        op.finish();
-        return done;
+        return new Outcome<>(done, op.finish());
     }
 
     /**
@@ -460,13 +459,12 @@ public final class Scheduler {
      * {@code retryable}, the task waits out its backoff and runs again; otherwise it fails and
      * every task that depends on it, directly or not, is blocked by it.
      */
-    public TaskRow fail(StoreTx tx, String swarmId, String taskId, String agentId, String error, boolean retryable,
-            Instant now) {
+    public Outcome<TaskRow> fail(StoreTx tx, String swarmId, String taskId, String agentId, String error,
+            boolean retryable, Instant now) {
         Transition op = new Transition(tx, now);
         TaskRow task = held(tx, swarmId, taskId, agentId);
         TaskRow failed = failAttempt(op, task, error, retryable);
-        op.finish();
-        return failed;
+        return new Outcome<>(failed, op.finish());
     }
 
     private TaskRow held(StoreTx tx, String swarmId, String taskId, String agentId) {
@@ -532,7 +530,7 @@ public final class Scheduler {
      * Gives a failed task a fresh set of attempts, or a blocked task's failed roots; the tasks they
      * blocked wait for them again.
      */
-    public TaskRow retry(StoreTx tx, String swarmId, String taskId, Instant now) {
+    public Outcome<TaskRow> retry(StoreTx tx, String swarmId, String taskId, Instant now) {
         Transition op = new Transition(tx, now);
         SwarmRow swarm = op.swarm(swarmId);
         if (swarm.cancelled()) {
@@ -552,8 +550,7 @@ public final class Scheduler {
                     + task.state().wire());
         }
         TaskRow after = tx.task(swarmId, taskId).orElseThrow();
-        op.finish();
-        return after;
+        return new Outcome<>(after, op.finish());
     }
 
     private static void revive(Transition op, TaskRow root) {
@@ -584,7 +581,7 @@ public final class Scheduler {
      * each goes back to {@code ready} with its attempt counted, or fails (blocking its dependents)
      * when it has no attempt left. Returns the tasks as they are now.
      */
-    public List<TaskRow> abandon(StoreTx tx, String agentId, String reason, Instant now) {
+    public Outcome<List<TaskRow>> abandon(StoreTx tx, String agentId, String reason, Instant now) {
         Transition op = new Transition(tx, now);
         List<TaskRow> changed = new ArrayList<>();
         for (TaskRow task : tx.runningTasks(agentId)) {
@@ -604,8 +601,7 @@ public final class Scheduler {
                 changed.add(failed);
             }
         }
-        op.finish();
-        return changed;
+        return new Outcome<>(changed, op.finish());
     }
 
     // --- time ---
@@ -615,7 +611,7 @@ public final class Scheduler {
      * ready the tasks whose retry backoff has passed. Safe to run at any moment, on any node.
      * Returns how many tasks it changed.
      */
-    public int sweep(StoreTx tx, Instant now) {
+    public Outcome<Integer> sweep(StoreTx tx, Instant now) {
         Transition op = new Transition(tx, now);
         int changed = promoteDueRetries(op);
         List<TaskRow> overdue;
@@ -630,8 +626,7 @@ public final class Scheduler {
             }
         } while (overdue.size() == SWEEP_PAGE);
         changed += promoteDueRetries(op);
-        op.finish();
-        return changed;
+        return new Outcome<>(changed, op.finish());
     }
 
     private static int promoteDueRetries(Transition op) {

@@ -84,8 +84,13 @@ final class Transition {
         touch(swarmId).events.add(new Event(swarmId, 0, type, task == null ? null : task.id(), agentId, now, data));
     }
 
-    /** Writes every touched swarm's counters and events and records its state changes. Call once, last. */
-    void finish() {
+    /**
+     * Writes every touched swarm's counters and events and records its state changes; returns the
+     * events written, numbered, swarm by swarm in the order the swarms were first touched. Call
+     * once, last.
+     */
+    List<Event> finish() {
+        List<Event> written = new ArrayList<>();
         for (Map.Entry<String, SwarmTouch> entry : swarms.entrySet()) {
             String swarmId = entry.getKey();
             SwarmTouch touch = entry.getValue();
@@ -111,7 +116,9 @@ final class Transition {
                         Map.of("status", is.wire(), "previous", was.wire())));
             }
             tx.insertEvents(numbered);
+            written.addAll(numbered);
         }
+        return written;
     }
 
     private static final class SwarmTouch {

@@ -258,7 +258,7 @@ class GroupCommitWriterTest {
 
         // and the same swarm can be created for real afterwards
         String created = store.write(tx -> new Scheduler(new Random(1), new hive.locks.LockTable()).create(tx, urgent, "sw_ghost",
-                clock.instant())).id();
+                clock.instant())).value().id();
         assertThat(hive.tasks(created)).extracting(Task::id, Task::status).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("g0", TaskState.READY),
                 org.assertj.core.groups.Tuple.tuple("g1", TaskState.PENDING));

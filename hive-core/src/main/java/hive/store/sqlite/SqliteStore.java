@@ -107,11 +107,15 @@ public final class SqliteStore implements Store {
                     h -> new SqliteReader(h).events(swarmId, after, limit)));
             long started = System.nanoTime();
             mirror.load(writeHandle);
-            log.info("loaded {} tasks from {} in {} ms", mirror.taskCount(), absolute,
-                    (System.nanoTime() - started) / 1_000_000);
+            long loadMs = (System.nanoTime() - started) / 1_000_000;
 
             GroupCommitWriter writer = new GroupCommitWriter(new Session(writeHandle, mirror), MAX_BATCH);
-            log.info("opened SQLite store {} (durability {})", absolute, durability.name().toLowerCase());
+            log.atInfo().setMessage("store opened")
+                    .addKeyValue("file", absolute)
+                    .addKeyValue("durability", durability.name().toLowerCase())
+                    .addKeyValue("task_count", mirror.taskCount())
+                    .addKeyValue("load_ms", loadMs)
+                    .log();
             Checkpointer checkpointer = new Checkpointer(readJdbi, absolute);
             return new SqliteStore(absolute, lock, readers, readJdbi, writer, checkpointer);
         } catch (RuntimeException e) {
@@ -212,7 +216,7 @@ public final class SqliteStore implements Store {
         checkpointer.close();
         readers.close();
         closeQuietly(lockChannel);
-        log.info("closed SQLite store {}", file);
+        log.atInfo().setMessage("store closed").addKeyValue("file", file).log();
     }
 
     /**
