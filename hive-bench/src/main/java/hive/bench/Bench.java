@@ -1,11 +1,13 @@
 package hive.bench;
 
+import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * The entry point of {@code hive-bench.jar}: {@code drain} runs the engine load generator
  * ({@link EngineDrain}), {@code locks} the lock load generator ({@link LockBench}), {@code http} the HTTP one
- * ({@link HttpBench}), {@code jmh} hands its arguments to JMH's own command line
+ * ({@link HttpBench}), {@code http-floor} the same against servers doing no work ({@link HttpFloor}), {@code jmh} hands its arguments to JMH's own command line
  * ({@code org.openjdk.jmh.Main}: {@code -l} lists the benchmarks, {@code -h} its options).
  */
 public final class Bench {
@@ -21,9 +23,27 @@ public final class Bench {
                                 contended path, on a fresh SQLite file (see `locks --help`)
               http [options]    the server over loopback HTTP: lock pairs (1, 8, 32 clients), handoffs
                                 (8 clients, one path), claim+complete pairs (see `http --help`)
+              http-floor [opts] the same lock-pair loop against stand-in servers doing no work (a
+                                plain socket server, Jetty, Javalin): what loopback HTTP itself
+                                allows on this machine (see `http-floor --help`)
               jmh [JMH args]    run the JMH benchmarks (e.g. `jmh ProgressBenchmark`, `jmh -l`, `jmh -h`)
               --help            this text
             """;
+
+    /** A load generator: its usage text and its entry point (exit status 0, 1 failed, 2 bad usage). */
+    private record Command(String usage, Runner runner) {
+    }
+
+    @FunctionalInterface
+    private interface Runner {
+        int run(String[] args, PrintStream out, PrintStream err);
+    }
+
+    private static final Map<String, Command> COMMANDS = Map.of(
+            "drain", new Command(EngineDrain.USAGE, EngineDrain::run),
+            "locks", new Command(LockBench.USAGE, LockBench::run),
+            "http", new Command(HttpBench.USAGE, HttpBench::run),
+            "http-floor", new Command(HttpFloor.USAGE, HttpFloor::run));
 
     private Bench() {}
 
@@ -36,40 +56,23 @@ public final class Bench {
             return;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
-            case "drain" -> {
-                if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
-                    System.out.print(EngineDrain.USAGE);
-                    return;
-                }
-                int status = EngineDrain.run(rest, System.out, System.err);
-                System.out.flush();
-                System.exit(status);
-            }
-            case "locks" -> {
-                if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
-                    System.out.print(LockBench.USAGE);
-                    return;
-                }
-                int status = LockBench.run(rest, System.out, System.err);
-                System.out.flush();
-                System.exit(status);
-            }
-            case "http" -> {
-                if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
-                    System.out.print(HttpBench.USAGE);
-                    return;
-                }
-                int status = HttpBench.run(rest, System.out, System.err);
-                System.out.flush();
-                System.exit(status);
-            }
-            case "jmh" -> org.openjdk.jmh.Main.main(rest);
-            default -> {
-                System.err.println("hive-bench: unknown command '" + args[0] + "'");
-                System.err.print(USAGE);
-                System.exit(2);
-            }
+        if (args[0].equals("jmh")) {
+            org.openjdk.jmh.Main.main(rest);
+            return;
         }
+        Command command = COMMANDS.get(args[0]);
+        if (command == null) {
+            System.err.println("hive-bench: unknown command '" + args[0] + "'");
+            System.err.print(USAGE);
+            System.exit(2);
+            return;
+        }
+        if (Arrays.asList(rest).contains("--help") || Arrays.asList(rest).contains("-h")) {
+            System.out.print(command.usage());
+            return;
+        }
+        int status = command.runner().run(rest, System.out, System.err);
+        System.out.flush();
+        System.exit(status);
     }
 }

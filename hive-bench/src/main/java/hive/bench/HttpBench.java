@@ -24,14 +24,16 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
- * The HTTP load generator: clients on loopback, each with its own keep-alive connection
- * ({@link HttpClient}, HTTP/1.1), against a HiveMind server started in this process on a fresh
- * SQLite file (or one given with {@code --url}).
+ * The HTTP load generator: clients on loopback, each a thread with its own keep-alive connection
+ * ({@link LoopbackHttp} by default, or the JDK's {@link HttpClient}), against a HiveMind server
+ * started in this process on a fresh SQLite file, or a running one given with {@code --url} (then
+ * the CPU figures are the clients' alone).
  *
  * <ul>
  *   <li><b>locks</b>: C clients, each its own agent on its own paths, loop {@code POST
@@ -51,10 +53,13 @@ final class HttpBench {
             usage: hive-bench http [options]
               --clients A,B,...      client counts of the lock pair and claim runs (default 1,8,32)
               --handoff-clients C    clients contending for one path (default 8; 0: none)
+              --runs R,...           which runs: locks, handoff, claims (default all three)
               --seconds S            length of each measured run (default 10)
               --warmup-seconds W     warm-up before each run (default 3)
               --durability MODE      normal | strict (in-process server only; default normal)
               --url URL              a running server instead of one in this process (auth off)
+              --client raw|jdk       raw: a minimal blocking HTTP/1.1 client (default); jdk: the
+                                     JDK's HttpClient
               --json                 print the figures as one JSON line
             """;
 
@@ -63,7 +68,7 @@ final class HttpBench {
     private HttpBench() {}
 
     record Options(List<Integer> clients, int handoffClients, double seconds, double warmupSeconds,
-            Durability durability, String url, boolean json) {
+            Durability durability, String url, ClientKind client, Set<String> runs, boolean json) {
 
         static Options parse(String[] args) {
             List<Integer> clients = List.of(1, 8, 32);
@@ -72,6 +77,8 @@ final class HttpBench {
             double warmup = 3;
             Durability durability = Durability.NORMAL;
             String url = null;
+            ClientKind client = ClientKind.RAW;
+            Set<String> runs = Set.of("locks", "handoff", "claims");
             boolean json = false;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
@@ -87,7 +94,7 @@ final class HttpBench {
                     continue;
                 }
                 if (!List.of("--clients", "--handoff-clients", "--seconds", "--warmup-seconds", "--durability",
-                        "--url").contains(name)) {
+                        "--url", "--client", "--runs").contains(name)) {
                     throw new IllegalArgumentException("unknown option " + arg);
                 }
                 if (value == null) {
@@ -108,6 +115,20 @@ final class HttpBench {
                         default -> throw new IllegalArgumentException("--durability is normal or strict, got '"
                                 + value + "'");
                     };
+                    case "--client" -> client = switch (value.toLowerCase(Locale.ROOT)) {
+                        case "raw" -> ClientKind.RAW;
+                        case "jdk" -> ClientKind.JDK;
+                        default -> throw new IllegalArgumentException("--client is raw or jdk, got '" + value + "'");
+                    };
+                    case "--runs" -> {
+                        runs = Set.copyOf(List.of(value.split(",")).stream().map(String::trim).toList());
+                        for (String run : runs) {
+                            if (!List.of("locks", "handoff", "claims").contains(run)) {
+                                throw new IllegalArgumentException("--runs takes locks, handoff and claims, got '"
+                                        + run + "'");
+                            }
+                        }
+                    }
                     case "--url" -> url = value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
                     default -> throw new AssertionError(name);
                 }
@@ -115,7 +136,7 @@ final class HttpBench {
             if (handoff == 1) {
                 throw new IllegalArgumentException("--handoff-clients needs at least 2 clients to hand off (or 0)");
             }
-            return new Options(clients, handoff, seconds, warmup, durability, url, json);
+            return new Options(clients, handoff, seconds, warmup, durability, url, client, runs, json);
         }
 
         private static int whole(String name, String value, int min) {
@@ -202,25 +223,25 @@ final class HttpBench {
                 server = HiveServer.start(hive, ServerConfig.local(0));
                 url = server.url();
             }
-            for (int clients : options.clients()) {
-                locks(url, clients, options.warmupSeconds());
-                Result r = locks(url, clients, options.seconds());
+            for (int clients : options.runs().contains("locks") ? options.clients() : List.<Integer>of()) {
+                locks(url, options.client(), clients, options.warmupSeconds());
+                Result r = locks(url, options.client(), clients, options.seconds());
                 results.add(r);
                 if (!options.json()) {
                     r.print(out);
                 }
             }
-            if (options.handoffClients() > 0) {
-                handoff(url, options.handoffClients(), options.warmupSeconds());
-                Result r = handoff(url, options.handoffClients(), options.seconds());
+            if (options.handoffClients() > 0 && options.runs().contains("handoff")) {
+                handoff(url, options.client(), options.handoffClients(), options.warmupSeconds());
+                Result r = handoff(url, options.client(), options.handoffClients(), options.seconds());
                 results.add(r);
                 if (!options.json()) {
                     r.print(out);
                 }
             }
-            for (int clients : options.clients()) {
-                claims(url, clients, options.warmupSeconds());
-                Result r = claims(url, clients, options.seconds());
+            for (int clients : options.runs().contains("claims") ? options.clients() : List.<Integer>of()) {
+                claims(url, options.client(), clients, options.warmupSeconds());
+                Result r = claims(url, options.client(), clients, options.seconds());
                 results.add(r);
                 if (!options.json()) {
                     r.print(out);
@@ -244,21 +265,45 @@ final class HttpBench {
         return 0;
     }
 
-    /** One client: its own connection, JSON in and out; fails on an unexpected status. */
-    private static final class Client {
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        private final String url;
+    /** Which HTTP client the load generator uses. */
+    enum ClientKind {
+        /** {@link LoopbackHttp}: a blocking socket, the least CPU per request. */
+        RAW,
+        /** The JDK's {@link HttpClient} (HTTP/1.1), as a Java agent would use it. */
+        JDK
+    }
 
-        Client(String url) {
+    /** One client: its own keep-alive connection, JSON in and out; fails on an unexpected status. */
+    private static final class Client implements AutoCloseable {
+        private final String url;
+        private final LoopbackHttp raw;
+        private final HttpClient jdk;
+
+        Client(String url, ClientKind kind) {
             this.url = url;
+            this.raw = kind == ClientKind.RAW ? new LoopbackHttp(url) : null;
+            this.jdk = kind == ClientKind.JDK ? HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5)).build() : null;
+        }
+
+        @Override
+        public void close() {
+            if (raw != null) {
+                raw.close();
+            } else {
+                jdk.close();
+            }
         }
 
         Response post(String path, String body) {
+            if (raw != null) {
+                LoopbackHttp.Response response = raw.post(path, body);
+                return new Response(response.status(), response.body());
+            }
             HttpRequest request = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(90))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
             try {
-                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = jdk.send(request, HttpResponse.BodyHandlers.ofString());
                 return new Response(response.statusCode(), response.body());
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -288,31 +333,32 @@ final class HttpBench {
         }
     }
 
-    static Result locks(String url, int clients, double seconds) {
+    static Result locks(String url, ClientKind kind, int clients, double seconds) {
         long runId = System.nanoTime();
         Histogram[] latencies = new Histogram[clients];
         AtomicLong pairs = new AtomicLong();
         TimedRun.Measured m = TimedRun.measure("http-client", clients, seconds, (n, stop) -> {
             latencies[n] = new Histogram(3);
-            Client client = new Client(url);
             String agent = "lk-" + runId + "-" + n;
             long done = 0;
-            while (!stop.get()) {
-                String path = "bench/" + agent + "/f" + (done % 16) + ".txt";
-                long start = System.nanoTime();
-                client.post("/api/locks/acquire", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path + "\"],"
-                        + "\"ttl_s\":60}").expect(200);
-                client.post("/api/locks/release", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path + "\"]}")
-                        .expect(200);
-                latencies[n].recordValue(System.nanoTime() - start);
-                done++;
+            try (Client client = new Client(url, kind)) {
+                while (!stop.get()) {
+                    String path = "bench/" + agent + "/f" + (done % 16) + ".txt";
+                    long start = System.nanoTime();
+                    client.post("/api/locks/acquire", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path
+                            + "\"],\"ttl_s\":60}").expect(200);
+                    client.post("/api/locks/release", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path
+                            + "\"]}").expect(200);
+                    latencies[n].recordValue(System.nanoTime() - start);
+                    done++;
+                }
             }
             pairs.addAndGet(done);
         });
         return new Result("locks", clients, m.seconds(), pairs.get(), m.cpuNanos(), TimedRun.merge(latencies));
     }
 
-    static Result handoff(String url, int clients, double seconds) {
+    static Result handoff(String url, ClientKind kind, int clients, double seconds) {
         long runId = System.nanoTime();
         String path = "bench/hot-" + runId + ".txt";
         AtomicLong releaseStarted = new AtomicLong();
@@ -320,20 +366,21 @@ final class HttpBench {
         Histogram[] latencies = new Histogram[clients];
         TimedRun.Measured m = TimedRun.measure("http-client", clients, seconds, (n, stop) -> {
             latencies[n] = new Histogram(3);
-            Client client = new Client(url);
             String agent = "ho-" + runId + "-" + n;
             long done = 0;
-            while (!stop.get()) {
-                client.post("/api/locks/acquire", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path + "\"],"
-                        + "\"ttl_s\":60,\"wait_s\":60}").expect(200);
-                long released = releaseStarted.get();
-                if (released != 0) {
-                    latencies[n].recordValue(System.nanoTime() - released);
-                    done++;
+            try (Client client = new Client(url, kind)) {
+                while (!stop.get()) {
+                    client.post("/api/locks/acquire", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path
+                            + "\"],\"ttl_s\":60,\"wait_s\":60}").expect(200);
+                    long released = releaseStarted.get();
+                    if (released != 0) {
+                        latencies[n].recordValue(System.nanoTime() - released);
+                        done++;
+                    }
+                    releaseStarted.set(System.nanoTime());
+                    client.post("/api/locks/release", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path
+                            + "\"]}").expect(200);
                 }
-                releaseStarted.set(System.nanoTime());
-                client.post("/api/locks/release", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path + "\"]}")
-                        .expect(200);
             }
             handoffs.addAndGet(done);
         });
@@ -341,43 +388,52 @@ final class HttpBench {
                 TimedRun.merge(latencies));
     }
 
-    static Result claims(String url, int clients, double seconds) {
+    static Result claims(String url, ClientKind kind, int clients, double seconds) {
         long runId = System.nanoTime();
-        Client setup = new Client(url);
-        // Enough independent tasks for the run (about 20,000 pairs/s at most here), sent in parts
-        // that stay under the server's default body limit.
-        int tasks = (int) Math.max(2_000, Math.min(400_000, seconds * 20_000));
-        int part = 10_000;
-        String swarm = setup.post("/api/swarms", "{\"name\":\"claims-" + runId + "\",\"tasks\":"
-                + taskArray(0, Math.min(part, tasks)) + "}").expect(201).json().get("id").asText();
-        for (int from = part; from < tasks; from += part) {
-            setup.post("/api/swarms/" + swarm + "/tasks", "{\"tasks\":" + taskArray(from, Math.min(from + part, tasks))
-                    + "}").expect(201);
-        }
+        String swarm = fillSwarm(url, kind, runId, seconds);
         Histogram[] latencies = new Histogram[clients];
         AtomicLong pairs = new AtomicLong();
         TimedRun.Measured m = TimedRun.measure("http-client", clients, seconds, (n, stop) -> {
             latencies[n] = new Histogram(3);
-            Client client = new Client(url);
             String agent = "cl-" + runId + "-" + n;
-            client.post("/api/agents", "{\"id\":\"" + agent + "\"}").expect(201);
             long done = 0;
-            while (!stop.get()) {
-                long start = System.nanoTime();
-                Response claimed = client.post("/api/agents/" + agent + "/claim", "{\"swarm_id\":\"" + swarm + "\"}")
-                        .expect(200, 204);
-                if (claimed.status() == 204) {
-                    break; // the swarm is drained
+            try (Client client = new Client(url, kind)) {
+                client.post("/api/agents", "{\"id\":\"" + agent + "\"}").expect(201);
+                while (!stop.get()) {
+                    long start = System.nanoTime();
+                    Response claimed = client.post("/api/agents/" + agent + "/claim", "{\"swarm_id\":\"" + swarm
+                            + "\"}").expect(200, 204);
+                    if (claimed.status() == 204) {
+                        break; // the swarm is drained
+                    }
+                    String task = claimed.json().get("id").asText();
+                    client.post("/api/swarms/" + swarm + "/tasks/" + task + "/complete", "{\"agent_id\":\"" + agent
+                            + "\"}").expect(200);
+                    latencies[n].recordValue(System.nanoTime() - start);
+                    done++;
                 }
-                String task = claimed.json().get("id").asText();
-                client.post("/api/swarms/" + swarm + "/tasks/" + task + "/complete", "{\"agent_id\":\"" + agent
-                        + "\"}").expect(200);
-                latencies[n].recordValue(System.nanoTime() - start);
-                done++;
             }
             pairs.addAndGet(done);
         });
         return new Result("claims", clients, m.seconds(), pairs.get(), m.cpuNanos(), TimedRun.merge(latencies));
+    }
+
+    /**
+     * Creates a swarm with enough independent tasks for a claims run (about 20,000 pairs/s at
+     * most here), sent in parts that stay under the server's default body limit; its id.
+     */
+    private static String fillSwarm(String url, ClientKind kind, long runId, double seconds) {
+        int tasks = (int) Math.max(2_000, Math.min(400_000, seconds * 20_000));
+        int part = 10_000;
+        try (Client setup = new Client(url, kind)) {
+            String swarm = setup.post("/api/swarms", "{\"name\":\"claims-" + runId + "\",\"tasks\":"
+                    + taskArray(0, Math.min(part, tasks)) + "}").expect(201).json().get("id").asText();
+            for (int from = part; from < tasks; from += part) {
+                setup.post("/api/swarms/" + swarm + "/tasks", "{\"tasks\":" + taskArray(from,
+                        Math.min(from + part, tasks)) + "}").expect(201);
+            }
+            return swarm;
+        }
     }
 
     private static String taskArray(int from, int to) {

@@ -271,6 +271,9 @@ public final class GroupCommitWriter implements AutoCloseable {
          * Yields before parking: a commit takes tens of microseconds, and a thread that yields a
          * few times is often done by then, without the cost of parking and being woken (measured
          * in docs/benchmarks.md: about a third more lock pairs per second at 8 threads).
+         * Platform threads only: a virtual thread that yields is unmounted and queued again on its
+         * scheduler, which costs about what parking does, so virtual callers (the HTTP server's)
+         * park at once.
          */
         private static final int SPINS = 16;
 
@@ -291,7 +294,8 @@ public final class GroupCommitWriter implements AutoCloseable {
         boolean awaitTurn() {
             int s;
             boolean interrupted = false;
-            for (int spins = 0; spins < SPINS && state == WAITING; spins++) {
+            int spinLimit = caller.isVirtual() ? 0 : SPINS;
+            for (int spins = 0; spins < spinLimit && state == WAITING; spins++) {
                 Thread.yield();
             }
             while ((s = state) == WAITING) {
