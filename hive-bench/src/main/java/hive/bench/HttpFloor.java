@@ -69,7 +69,9 @@ final class HttpFloor {
                         + "--clients between 1 and 1024");
             }
         } catch (IllegalArgumentException e) {
-            err.println("hive-bench http-floor: " + e.getMessage());
+            err.println("hive-bench http-floor: " + (e instanceof NumberFormatException
+                    ? "--clients takes whole numbers, --seconds and --warmup-seconds numbers (" + e.getMessage() + ")"
+                    : e.getMessage()));
             err.print(USAGE);
             return 2;
         }
