@@ -1,0 +1,226 @@
+package hive.cli.run;
+
+import hive.cli.run.AttemptResult.Ending;
+import hive.cli.run.ProcessGroup.Signal;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * One attempt of a task's command, running: {@code sh -c COMMAND} in the launch's working
+ * directory, with its variables added to the inherited environment, standard input from {@code
+ * /dev/null}, standard output and error both appended to the log file.
+ *
+ * <p>The output goes straight to the file, not through a pipe: a chatty command never waits for
+ * a reader, and what a background process writes after the shell has exited is kept (the JDK
+ * closes a process's pipe once the process exits, which would cut it off). The result's tail is
+ * read from the end of the file.
+ *
+ * <p>The command runs in a process group of its own (through {@code setsid}, see {@link
+ * ProcessGroup} for the fallback without it). Whenever it is ended — over its timeout, by {@link
+ * #stop}, and also after it exits by itself, for whatever it left running — the whole group gets
+ * SIGTERM, then SIGKILL if anything is left after the grace period: an attempt leaves no process
+ * behind that could still write files once its locks are released.
+ *
+ * <p>Thread-safe: one thread {@linkplain #await awaits} the result while another may {@link
+ * #stop} or {@link #kill} the attempt.
+ */
+public final class TaskProcess {
+
+    private static final boolean SETSID_ON_PATH = onPath("setsid");
+    private static final File NO_INPUT = new File("/dev/null");
+    private static final Duration POLL = Duration.ofMillis(20);
+
+    private final Launch launch;
+    private final Process shell;
+    private final ProcessGroup group;
+    private final long startNanos;
+    /** Set once, by whichever ends the attempt first: the timeout or a stop; null while it runs. */
+    private final AtomicReference<Ending> ending = new AtomicReference<>();
+    /** The result once {@link #await} has it; guarded by {@code this}. */
+    private AttemptResult result;
+
+    private TaskProcess(Launch launch, Process shell, ProcessGroup group, long startNanos) {
+        this.launch = launch;
+        this.shell = shell;
+        this.group = group;
+        this.startNanos = startNanos;
+    }
+
+    /**
+     * Starts the attempt: truncates (or creates, with its folders) the log file, then starts the
+     * command. Returns at once.
+     *
+     * @throws CannotStart when the log file cannot be written, the working directory is not a
+     *     folder, or {@code sh} cannot be run; the reason is also written to the log file when it
+     *     could be created
+     */
+    public static TaskProcess start(Launch launch) throws CannotStart {
+        return start(launch, SETSID_ON_PATH);
+    }
+
+    /** As {@link #start(Launch)}, in a session of its own only when {@code ownSession}. */
+    static TaskProcess start(Launch launch, boolean ownSession) throws CannotStart {
+        createLog(launch.logFile());
+        try {
+            checkWorkingDirectory(launch.workingDirectory());
+            long startNanos = System.nanoTime();
+            Process shell = startShell(launch, ownSession);
+            ProcessGroup group = ownSession
+                    ? new ProcessGroup.Session(shell.toHandle())
+                    : new ProcessGroup.Tree(shell.toHandle());
+            return new TaskProcess(launch, shell, group, startNanos);
+        } catch (CannotStart refused) {
+            appendToLog(launch.logFile(), "hive: " + refused.getMessage() + "\n");
+            throw refused;
+        }
+    }
+
+    /** The process id of the command's shell (with {@code setsid}, also its process group id). */
+    public long pid() {
+        return shell.pid();
+    }
+
+    /**
+     * Waits until the attempt is over: the command has exited, been stopped or timed out, and
+     * nothing it started is left in its process group. When the timeout passes, the group is
+     * ended (SIGTERM, SIGKILL after the grace period) before this returns. Calling it again
+     * returns the same result. Interrupting the waiting thread leaves the command running; end
+     * it with {@link #stop} or {@link #kill}.
+     */
+    public synchronized AttemptResult await() throws InterruptedException {
+        if (result == null) {
+            if (launch.hasTimeout() && !shell.waitFor(launch.timeout().minus(elapsed()).toNanos(), TimeUnit.NANOSECONDS)
+                    && ending.compareAndSet(null, Ending.TIMED_OUT)) {
+                end(launch.grace());
+            }
+            int exitCode = shell.waitFor();
+            end(launch.grace());
+            Duration duration = elapsed();
+            result = new AttemptResult(exitCode, ending.compareAndSet(null, Ending.EXITED) ? Ending.EXITED
+                    : ending.get(), duration, tail(), launch.logFile());
+        }
+        return result;
+    }
+
+    /**
+     * Stops the attempt: SIGTERM to its process group, SIGKILL after {@code grace} if anything is
+     * left. Returns once that is done; the result then says {@linkplain AttemptResult#stopped()
+     * stopped}. Does nothing when the command has already ended or timed out.
+     */
+    public void stop(Duration grace) throws InterruptedException {
+        if (shell.isAlive() && ending.compareAndSet(null, Ending.STOPPED)) {
+            end(grace);
+        }
+    }
+
+    /** Stops the attempt at once: SIGKILL to its process group. Does nothing when it has already ended. */
+    public void kill() throws InterruptedException {
+        if (shell.isAlive() && ending.compareAndSet(null, Ending.STOPPED)) {
+            group.signal(Signal.KILL);
+        }
+    }
+
+    /**
+     * Ends the process group: SIGTERM, then SIGKILL once the shell and every process of the group
+     * have gone or {@code grace} has passed, whichever comes first. Costs one {@code kill} process
+     * when the group is already empty.
+     */
+    private void end(Duration grace) throws InterruptedException {
+        if (!group.signal(Signal.TERM)) {
+            return;
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        if (shell.waitFor(grace.toNanos(), TimeUnit.NANOSECONDS)) {
+            while (System.nanoTime() < deadline && group.isAlive()) {
+                Thread.sleep(POLL);
+            }
+        }
+        group.signal(Signal.KILL);
+    }
+
+    private String tail() {
+        try {
+            return LogTail.read(launch.logFile(), launch.tailBytes());
+        } catch (IOException e) {
+            return "hive: cannot read the log file '" + launch.logFile() + "': " + describe(e);
+        }
+    }
+
+    private Duration elapsed() {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    private static void createLog(Path logFile) throws CannotStart {
+        try {
+            Path folder = logFile.toAbsolutePath().getParent();
+            if (folder != null) {
+                Files.createDirectories(folder);
+            }
+            Files.write(logFile, new byte[0]);
+        } catch (IOException e) {
+            throw new CannotStart("cannot write the log file '" + logFile + "': " + describe(e), e);
+        }
+    }
+
+    private static void appendToLog(Path logFile, String line) {
+        try {
+            Files.writeString(logFile, line, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // The caller gets the same reason from the exception; the log file only repeats it.
+        }
+    }
+
+    private static void checkWorkingDirectory(Path folder) throws CannotStart {
+        if (!Files.isDirectory(folder)) {
+            throw new CannotStart("working directory '" + folder + "' "
+                    + (Files.exists(folder) ? "is not a folder" : "does not exist"), null);
+        }
+    }
+
+    private static Process startShell(Launch launch, boolean ownSession) throws CannotStart {
+        List<String> command = ownSession
+                ? List.of("setsid", "sh", "-c", launch.command())
+                : List.of("sh", "-c", launch.command());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(launch.workingDirectory().toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(NO_INPUT))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(launch.logFile().toFile()))
+                .redirectErrorStream(true);
+        builder.environment().putAll(launch.environment());
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new CannotStart("cannot run '" + String.join(" ", command.subList(0, command.size() - 1))
+                    + "' in '" + launch.workingDirectory() + "': " + describe(e), e);
+        }
+    }
+
+    private static String describe(IOException e) {
+        return switch (e) {
+            case NoSuchFileException missing -> "no such file or folder '" + missing.getFile() + "'";
+            case AccessDeniedException denied -> "permission denied on '" + denied.getFile() + "'";
+            case FileSystemException other when other.getReason() != null ->
+                    other.getReason() + " ('" + other.getFile() + "')";
+            default -> String.valueOf(e.getMessage());
+        };
+    }
+
+    private static boolean onPath(String program) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(Pattern.quote(File.pathSeparator)))
+                .filter(folder -> !folder.isEmpty())
+                .anyMatch(folder -> Files.isExecutable(Path.of(folder, program)));
+    }
+}
