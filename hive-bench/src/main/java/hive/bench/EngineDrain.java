@@ -72,72 +72,13 @@ final class EngineDrain {
             List<Integer> sizes, Path dir, boolean json) {
 
         static Options parse(String[] args) {
-            int tasks = 100_000;
-            int threads = 16;
-            long seed = 42;
-            Durability durability = Durability.NORMAL;
-            int warmup = 20_000;
-            List<Integer> sizes = List.of();
-            Path dir = null;
-            boolean json = false;
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                String name = arg;
-                String value = null;
-                int eq = arg.indexOf('=');
-                if (arg.startsWith("--") && eq > 0) {
-                    name = arg.substring(0, eq);
-                    value = arg.substring(eq + 1);
-                }
-                switch (name) {
-                    case "--json" -> json = true;
-                    case "--tasks", "--threads", "--seed", "--durability", "--warmup-tasks", "--sizes", "--dir" -> {
-                        if (value == null) {
-                            if (i + 1 >= args.length) {
-                                throw new IllegalArgumentException(name + " needs a value");
-                            }
-                            value = args[++i];
-                        }
-                        switch (name) {
-                            case "--tasks" -> tasks = positive(name, value);
-                            case "--threads" -> threads = positive(name, value);
-                            case "--seed" -> seed = number(name, value);
-                            case "--durability" -> durability = durability(value);
-                            case "--warmup-tasks" -> warmup = (int) Math.max(0, number(name, value));
-                            case "--sizes" -> sizes = Stream.of(value.split(","))
-                                    .map(String::trim).map(s -> positive("--sizes", s)).sorted().toList();
-                            case "--dir" -> dir = Path.of(value);
-                            default -> throw new AssertionError(name);
-                        }
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + arg);
-                }
-            }
-            return new Options(tasks, threads, seed, durability, warmup, sizes, dir, json);
-        }
-
-        private static long number(String name, String value) {
-            try {
-                return Long.parseLong(value.replace("_", ""));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " needs a whole number, got '" + value + "'");
-            }
-        }
-
-        private static int positive(String name, String value) {
-            long n = number(name, value);
-            if (n < 1 || n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException(name + " must be at least 1, got " + value);
-            }
-            return (int) n;
-        }
-
-        private static Durability durability(String value) {
-            return switch (value.toLowerCase(Locale.ROOT)) {
-                case "normal" -> Durability.NORMAL;
-                case "strict" -> Durability.STRICT;
-                default -> throw new IllegalArgumentException("--durability is normal or strict, got '" + value + "'");
-            };
+            BenchArgs a = BenchArgs.parse(args, List.of("--tasks", "--threads", "--seed", "--durability",
+                    "--warmup-tasks", "--sizes", "--dir"), List.of("--json"));
+            return new Options(a.count("--tasks", 100_000, 1, Integer.MAX_VALUE),
+                    a.count("--threads", 16, 1, Integer.MAX_VALUE), a.whole("--seed", 42),
+                    a.durability(Durability.NORMAL), (int) Math.max(0, a.whole("--warmup-tasks", 20_000)),
+                    a.counts("--sizes", List.of(), 1, Integer.MAX_VALUE).stream().sorted().toList(),
+                    a.path("--dir"), a.flag("--json"));
         }
     }
 

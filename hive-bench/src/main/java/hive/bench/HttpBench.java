@@ -26,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -71,96 +70,32 @@ final class HttpBench {
             Durability durability, String url, ClientKind client, Set<String> runs, boolean json) {
 
         static Options parse(String[] args) {
-            List<Integer> clients = List.of(1, 8, 32);
-            int handoff = 8;
-            double seconds = 10;
-            double warmup = 3;
-            Durability durability = Durability.NORMAL;
-            String url = null;
-            ClientKind client = ClientKind.RAW;
-            Set<String> runs = Set.of("locks", "handoff", "claims");
-            boolean json = false;
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                String name = arg;
-                String value = null;
-                int eq = arg.indexOf('=');
-                if (arg.startsWith("--") && eq > 0) {
-                    name = arg.substring(0, eq);
-                    value = arg.substring(eq + 1);
-                }
-                if (name.equals("--json")) {
-                    json = true;
-                    continue;
-                }
-                if (!List.of("--clients", "--handoff-clients", "--seconds", "--warmup-seconds", "--durability",
-                        "--url", "--client", "--runs").contains(name)) {
-                    throw new IllegalArgumentException("unknown option " + arg);
-                }
-                if (value == null) {
-                    if (i + 1 >= args.length) {
-                        throw new IllegalArgumentException(name + " needs a value");
-                    }
-                    value = args[++i];
-                }
-                switch (name) {
-                    case "--clients" -> clients = Stream.of(value.split(",")).map(String::trim)
-                            .map(s -> whole("--clients", s, 1)).toList();
-                    case "--handoff-clients" -> handoff = whole(name, value, 0);
-                    case "--seconds" -> seconds = positive(name, value, false);
-                    case "--warmup-seconds" -> warmup = positive(name, value, true);
-                    case "--durability" -> durability = switch (value.toLowerCase(Locale.ROOT)) {
-                        case "normal" -> Durability.NORMAL;
-                        case "strict" -> Durability.STRICT;
-                        default -> throw new IllegalArgumentException("--durability is normal or strict, got '"
-                                + value + "'");
-                    };
-                    case "--client" -> client = switch (value.toLowerCase(Locale.ROOT)) {
-                        case "raw" -> ClientKind.RAW;
-                        case "jdk" -> ClientKind.JDK;
-                        default -> throw new IllegalArgumentException("--client is raw or jdk, got '" + value + "'");
-                    };
-                    case "--runs" -> {
-                        runs = Set.copyOf(List.of(value.split(",")).stream().map(String::trim).toList());
-                        for (String run : runs) {
-                            if (!List.of("locks", "handoff", "claims").contains(run)) {
-                                throw new IllegalArgumentException("--runs takes locks, handoff and claims, got '"
-                                        + run + "'");
-                            }
-                        }
-                    }
-                    case "--url" -> url = value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
-                    default -> throw new AssertionError(name);
-                }
-            }
+            BenchArgs a = BenchArgs.parse(args, List.of("--clients", "--handoff-clients", "--seconds",
+                    "--warmup-seconds", "--durability", "--url", "--client", "--runs"), List.of("--json"));
+            int handoff = a.count("--handoff-clients", 8, 0, 1024);
             if (handoff == 1) {
                 throw new IllegalArgumentException("--handoff-clients needs at least 2 clients to hand off (or 0)");
             }
-            return new Options(clients, handoff, seconds, warmup, durability, url, client, runs, json);
-        }
-
-        private static int whole(String name, String value, int min) {
-            try {
-                int n = Integer.parseInt(value);
-                if (n < min || n > 1024) {
-                    throw new IllegalArgumentException(name + " must be between " + min + " and 1024, got " + value);
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " needs a whole number, got '" + value + "'");
+            String url = a.string("--url", null);
+            if (url != null && url.endsWith("/")) {
+                url = url.substring(0, url.length() - 1);
             }
-        }
-
-        private static double positive(String name, String value, boolean zeroAllowed) {
-            try {
-                double s = Double.parseDouble(value);
-                if (s < 0 || (s == 0 && !zeroAllowed) || s > 3600) {
-                    throw new IllegalArgumentException(name + " must be a number of seconds up to 3600, got " + value);
+            ClientKind client = switch (a.string("--client", "raw").toLowerCase(Locale.ROOT)) {
+                case "raw" -> ClientKind.RAW;
+                case "jdk" -> ClientKind.JDK;
+                default -> throw new IllegalArgumentException("--client is raw or jdk, got '"
+                        + a.string("--client", "") + "'");
+            };
+            Set<String> runs = Set.copyOf(List.of(a.string("--runs", "locks,handoff,claims").split(",")).stream()
+                    .map(String::trim).toList());
+            for (String run : runs) {
+                if (!List.of("locks", "handoff", "claims").contains(run)) {
+                    throw new IllegalArgumentException("--runs takes locks, handoff and claims, got '" + run + "'");
                 }
-                return s;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " needs a number of seconds, got '" + value + "'");
             }
+            return new Options(a.counts("--clients", List.of(1, 8, 32), 1, 1024), handoff,
+                    a.seconds("--seconds", 10, false), a.seconds("--warmup-seconds", 3, true),
+                    a.durability(Durability.NORMAL), url, client, runs, a.flag("--json"));
         }
     }
 

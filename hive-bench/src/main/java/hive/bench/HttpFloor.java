@@ -47,31 +47,16 @@ final class HttpFloor {
     private HttpFloor() {}
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        List<Integer> clients = List.of(8, 32);
-        double seconds = 10;
-        double warmup = 3;
+        List<Integer> clients;
+        double seconds;
+        double warmup;
         try {
-            for (int i = 0; i < args.length; i++) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException(args[i] + " needs a value");
-                }
-                String value = args[++i];
-                switch (args[i - 1]) {
-                    case "--clients" -> clients = List.of(value.split(",")).stream().map(String::trim)
-                            .map(Integer::parseInt).toList();
-                    case "--seconds" -> seconds = Double.parseDouble(value);
-                    case "--warmup-seconds" -> warmup = Double.parseDouble(value);
-                    default -> throw new IllegalArgumentException("unknown option " + args[i - 1]);
-                }
-            }
-            if (seconds <= 0 || warmup < 0 || clients.stream().anyMatch(c -> c < 1 || c > 1024)) {
-                throw new IllegalArgumentException("--seconds must be positive, --warmup-seconds at least 0, "
-                        + "--clients between 1 and 1024");
-            }
+            BenchArgs a = BenchArgs.parse(args, List.of("--clients", "--seconds", "--warmup-seconds"), List.of());
+            clients = a.counts("--clients", List.of(8, 32), 1, 1024);
+            seconds = a.seconds("--seconds", 10, false);
+            warmup = a.seconds("--warmup-seconds", 3, true);
         } catch (IllegalArgumentException e) {
-            err.println("hive-bench http-floor: " + (e instanceof NumberFormatException
-                    ? "--clients takes whole numbers, --seconds and --warmup-seconds numbers (" + e.getMessage() + ")"
-                    : e.getMessage()));
+            err.println("hive-bench http-floor: " + e.getMessage());
             err.print(USAGE);
             return 2;
         }

@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -65,79 +64,15 @@ final class LockBench {
             Durability durability, Path dir, boolean json) {
 
         static Options parse(String[] args) {
-            List<Integer> threads = List.of(1, 8, 32);
-            int handoff = 8;
-            double seconds = 10;
-            double warmup = 3;
-            Durability durability = Durability.NORMAL;
-            Path dir = null;
-            boolean json = false;
-            for (int i = 0; i < args.length; i++) {
-                String arg = args[i];
-                String name = arg;
-                String value = null;
-                int eq = arg.indexOf('=');
-                if (arg.startsWith("--") && eq > 0) {
-                    name = arg.substring(0, eq);
-                    value = arg.substring(eq + 1);
-                }
-                switch (name) {
-                    case "--json" -> json = true;
-                    case "--threads", "--handoff-threads", "--seconds", "--warmup-seconds", "--durability", "--dir" -> {
-                        if (value == null) {
-                            if (i + 1 >= args.length) {
-                                throw new IllegalArgumentException(name + " needs a value");
-                            }
-                            value = args[++i];
-                        }
-                        switch (name) {
-                            case "--threads" -> threads = Stream.of(value.split(","))
-                                    .map(String::trim).map(s -> count("--threads", s, 1)).toList();
-                            case "--handoff-threads" -> handoff = count(name, value, 0);
-                            case "--seconds" -> seconds = seconds(name, value, false);
-                            case "--warmup-seconds" -> warmup = seconds(name, value, true);
-                            case "--durability" -> durability = switch (value.toLowerCase(Locale.ROOT)) {
-                                case "normal" -> Durability.NORMAL;
-                                case "strict" -> Durability.STRICT;
-                                default -> throw new IllegalArgumentException(
-                                        "--durability is normal or strict, got '" + value + "'");
-                            };
-                            case "--dir" -> dir = Path.of(value);
-                            default -> throw new AssertionError(name);
-                        }
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + arg);
-                }
-            }
+            BenchArgs a = BenchArgs.parse(args, List.of("--threads", "--handoff-threads", "--seconds",
+                    "--warmup-seconds", "--durability", "--dir"), List.of("--json"));
+            int handoff = a.count("--handoff-threads", 8, 0, 1024);
             if (handoff == 1) {
                 throw new IllegalArgumentException("--handoff-threads needs at least 2 threads to hand off (or 0)");
             }
-            return new Options(threads, handoff, seconds, warmup, durability, dir, json);
-        }
-
-        private static int count(String name, String value, int min) {
-            try {
-                int n = Integer.parseInt(value);
-                if (n < min || n > 1024) {
-                    throw new IllegalArgumentException(name + " must be between " + min + " and 1024, got " + value);
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " needs a whole number, got '" + value + "'");
-            }
-        }
-
-        private static double seconds(String name, String value, boolean zeroAllowed) {
-            try {
-                double s = Double.parseDouble(value);
-                if (s < 0 || (s == 0 && !zeroAllowed) || s > 3600) {
-                    throw new IllegalArgumentException(name + " must be a number of seconds in "
-                            + (zeroAllowed ? "[0" : "(0") + ", 3600], got " + value);
-                }
-                return s;
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(name + " needs a number of seconds, got '" + value + "'");
-            }
+            return new Options(a.counts("--threads", List.of(1, 8, 32), 1, 1024), handoff,
+                    a.seconds("--seconds", 10, false), a.seconds("--warmup-seconds", 3, true),
+                    a.durability(Durability.NORMAL), a.path("--dir"), a.flag("--json"));
         }
     }
 
