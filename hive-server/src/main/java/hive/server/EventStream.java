@@ -9,10 +9,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -42,8 +42,15 @@ final class EventStream implements AutoCloseable {
     private final ObjectMapper mapper;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition appended = lock.newCondition();
-    /** How many commits appended events, per swarm; streams sleep until theirs moves. */
-    private final Map<String, Long> generations = new ConcurrentHashMap<>();
+    /**
+     * The swarms with a stream open, each with how many commits appended events to it since its
+     * first stream opened (streams sleep until theirs moves) and how many streams it has; guarded by
+     * {@link #lock}. Only swarms being watched are here, so a commit that appends events for the
+     * others costs nothing more, and the map is as small as the set of open streams.
+     */
+    private final Map<String, Watched> watched = new HashMap<>();
+    /** {@code watched.size()}, readable without the lock: the commit path's fast way out. */
+    private volatile int watchedSwarms;
     private volatile boolean closed;
 
     EventStream(Hive hive, ObjectMapper mapper) {
@@ -58,13 +65,67 @@ final class EventStream implements AutoCloseable {
                 400, "bad Last-Event-ID or after", 404, "unknown swarm");
     }
 
+    /** One swarm's open streams and its generation. */
+    private static final class Watched {
+        long generation;
+        int streams;
+    }
+
+    /** After every commit, on the thread that led it: moves on the generations of the swarms watched. */
     private void committed(List<Event> events) {
+        if (watchedSwarms == 0) {
+            return;
+        }
         lock.lock();
         try {
+            boolean moved = false;
+            String last = null;
             for (Event e : events) {
-                generations.merge(e.swarmId(), 1L, Long::sum);
+                if (e.swarmId().equals(last)) {
+                    continue; // a commit's events come in runs per swarm: one move per run is enough
+                }
+                last = e.swarmId();
+                Watched w = watched.get(last);
+                if (w != null) {
+                    w.generation++;
+                    moved = true;
+                }
             }
-            appended.signalAll();
+            if (moved) {
+                appended.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void watch(String swarmId) {
+        lock.lock();
+        try {
+            watched.computeIfAbsent(swarmId, id -> new Watched()).streams++;
+            watchedSwarms = watched.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void unwatch(String swarmId) {
+        lock.lock();
+        try {
+            Watched w = watched.get(swarmId);
+            if (--w.streams == 0) {
+                watched.remove(swarmId);
+            }
+            watchedSwarms = watched.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private long generation(String swarmId) {
+        lock.lock();
+        try {
+            return watched.get(swarmId).generation;
         } finally {
             lock.unlock();
         }
@@ -81,12 +142,15 @@ final class EventStream implements AutoCloseable {
         response.setHeader("Cache-Control", "no-cache");
         response.setHeader("X-Accel-Buffering", "no");
         response.flushBuffer();
+        watch(swarmId);
         try {
             stream(response.getOutputStream(), swarmId, after);
         } catch (IOException e) {
             log.debug("event stream of {} ended: the client went away ({})", swarmId, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            unwatch(swarmId);
         }
     }
 
@@ -110,7 +174,7 @@ final class EventStream implements AutoCloseable {
     private void stream(OutputStream out, String swarmId, long after) throws IOException, InterruptedException {
         long last = after;
         while (!closed) {
-            long seen = generations.getOrDefault(swarmId, 0L);
+            long seen = generation(swarmId);
             List<Event> batch = hive.events(swarmId, last, PAGE);
             for (Event e : batch) {
                 out.write(("id: " + e.seq() + "\nevent: message\ndata: " + data(e) + "\n\n")
@@ -133,7 +197,7 @@ final class EventStream implements AutoCloseable {
         lock.lock();
         try {
             long left = KEEPALIVE_NANOS;
-            while (generations.getOrDefault(swarmId, 0L) == seen && !closed) {
+            while (watched.get(swarmId).generation == seen && !closed) {
                 if (left <= 0) {
                     return false;
                 }
