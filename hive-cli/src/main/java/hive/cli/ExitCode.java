@@ -15,5 +15,8 @@ final class ExitCode {
     /** Bad usage or invalid input; the message is on stderr. */
     static final int INVALID = 2;
 
+    /** Interrupted (Ctrl-C, SIGTERM): 128 + SIGINT, as a shell reports it. */
+    static final int INTERRUPTED = 130;
+
     private ExitCode() {}
 }

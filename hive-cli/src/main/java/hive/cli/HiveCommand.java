@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
         versionProvider = HiveCommand.Version.class,
         description = "HiveMind: coordinates swarms of agents working on one codebase — "
                 + "task graphs with dependencies, file locks, progress.",
-        subcommands = {PlanCommand.class, ServerCommand.class, StatusCommand.class, SwarmCommand.class,
+        subcommands = {PlanCommand.class, RunCommand.class, ServerCommand.class, StatusCommand.class, SwarmCommand.class,
             TaskCommand.class, LockCommand.class},
         footer = {
             "",
@@ -33,6 +33,7 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  hive plan validate plan.yaml",
             "  hive plan graph plan.yaml --format dot | dot -Tsvg > plan.svg",
+            "  hive run plan.yaml --workers 4",
             "  hive server --port 8000",
             "  hive status --server http://127.0.0.1:8000",
             "  SWARM=$(hive swarm create plan.yaml)",

@@ -138,19 +138,10 @@ final class ServerCommand implements Callable<Integer> {
     }
 
     private Path sqliteFile(String url) {
-        if (url.startsWith("sqlite:")) {
-            String path = url.substring("sqlite:".length());
-            if (path.isBlank()) {
-                throw new ParameterException(spec.commandLine(), "--db sqlite: needs a file path, e.g. "
-                        + "sqlite:.hive/hive.db");
-            }
-            return Path.of(path);
+        try {
+            return DatabaseUrl.sqliteFile(url);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        if (url.startsWith("postgresql:") || url.startsWith("postgres:") || url.startsWith("jdbc:postgresql:")) {
-            throw new ParameterException(spec.commandLine(), "PostgreSQL is not available in this version yet: use "
-                    + "--db sqlite:PATH");
-        }
-        throw new ParameterException(spec.commandLine(), "--db must be sqlite:PATH or a PostgreSQL URL, got '" + url
-                + "'");
     }
 }

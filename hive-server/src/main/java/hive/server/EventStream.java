@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -209,23 +208,9 @@ final class EventStream implements AutoCloseable {
         }
     }
 
-    /** {@code {seq, type, swarm_id, task_id?, agent_id?, at, ...data}}. */
     private String data(Event e) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("seq", e.seq());
-        view.put("type", e.type());
-        view.put("swarm_id", e.swarmId());
-        if (e.taskId() != null) {
-            view.put("task_id", e.taskId());
-        }
-        if (e.agentId() != null) {
-            view.put("agent_id", e.agentId());
-        }
-        view.put("at", e.at());
-        // In name order: the event keeps its data in a map whose order changes from one run to the next.
-        new java.util.TreeMap<>(e.data()).forEach(view::putIfAbsent);
         try {
-            return mapper.writeValueAsString(view);
+            return mapper.writeValueAsString(Json.event(e));
         } catch (JsonProcessingException ex) {
             throw new IllegalStateException("cannot write event " + e.seq() + " of " + e.swarmId(), ex);
         }

@@ -10,10 +10,14 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import hive.agents.AgentStatus;
+import hive.events.Event;
 import hive.locks.LockMode;
 import hive.schedule.SwarmStatus;
 import hive.schedule.TaskState;
 import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -39,6 +43,26 @@ public final class Json {
                 .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    }
+
+    /**
+     * An event as the API shows it: {@code {seq, type, swarm_id, task_id?, agent_id?, at, ...data}},
+     * its own fields in name order (so two runs write the same event the same way).
+     */
+    public static Map<String, Object> event(Event e) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("seq", e.seq());
+        view.put("type", e.type());
+        view.put("swarm_id", e.swarmId());
+        if (e.taskId() != null) {
+            view.put("task_id", e.taskId());
+        }
+        if (e.agentId() != null) {
+            view.put("agent_id", e.agentId());
+        }
+        view.put("at", e.at());
+        new TreeMap<>(e.data()).forEach(view::putIfAbsent);
+        return view;
     }
 
     private static <E> void wire(SimpleModule module, Class<E> type, Function<E, String> name) {
