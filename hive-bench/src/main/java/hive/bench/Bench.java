@@ -7,7 +7,8 @@ import java.util.Map;
 /**
  * The entry point of {@code hive-bench.jar}: {@code drain} runs the engine load generator
  * ({@link EngineDrain}), {@code locks} the lock load generator ({@link LockBench}), {@code http} the HTTP one
- * ({@link HttpBench}), {@code http-floor} the same against servers doing no work ({@link HttpFloor}), {@code jmh} hands its arguments to JMH's own command line
+ * ({@link HttpBench}), {@code http-floor} the same against servers doing no work ({@link HttpFloor}),
+ * {@code run-overhead} what {@code hive run} adds per task ({@link RunOverhead}), {@code jmh} hands its arguments to JMH's own command line
  * ({@code org.openjdk.jmh.Main}: {@code -l} lists the benchmarks, {@code -h} its options).
  */
 public final class Bench {
@@ -26,6 +27,8 @@ public final class Bench {
               http-floor [opts] the same lock-pair loop against stand-in servers doing no work (a
                                 plain socket server, Jetty, Javalin): what loopback HTTP itself
                                 allows on this machine (see `http-floor --help`)
+              run-overhead [o]  what hive run adds to the commands it runs: N `true` tasks bare and
+                                through its engine and workers (see `run-overhead --help`)
               jmh [JMH args]    run the JMH benchmarks (e.g. `jmh ProgressBenchmark`, `jmh -l`, `jmh -h`)
               --help            this text
             """;
@@ -43,7 +46,8 @@ public final class Bench {
             "drain", new Command(EngineDrain.USAGE, EngineDrain::run),
             "locks", new Command(LockBench.USAGE, LockBench::run),
             "http", new Command(HttpBench.USAGE, HttpBench::run),
-            "http-floor", new Command(HttpFloor.USAGE, HttpFloor::run));
+            "http-floor", new Command(HttpFloor.USAGE, HttpFloor::run),
+            "run-overhead", new Command(RunOverhead.USAGE, RunOverhead::run));
 
     private Bench() {}
 

@@ -372,8 +372,9 @@ final class RunCommand implements Callable<Integer> {
                     + "): starting it anew");
         }
         Swarm created = engine.createSwarm(valid);
-        display.note("running plan '" + valid.name() + "' (swarm " + created.id() + ", " + valid.tasks().size()
-                + " tasks, " + workers + " workers, database " + relative(dbFile) + ")");
+        display.note("running plan '" + valid.name() + "' (swarm " + created.id() + ", "
+                + plural(valid.tasks().size(), "task") + ", " + plural(workers, "worker") + ", database "
+                + relative(dbFile) + ")");
         return new Start(created, 0);
     }
 
@@ -430,6 +431,10 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return List.copyOf(problems);
+    }
+
+    private static String plural(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     private static void leaveQuietly(Hive engine, String agentId) {

@@ -2,6 +2,11 @@ package hive.cli.run;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -13,7 +18,8 @@ import java.util.Set;
  *       process group of its own (its pid is the group id: a child of the JVM is never a group
  *       leader, so {@code setsid} does not fork) that every process it starts joins, even one
  *       that outlives the shell or double-forks; the group is signalled with the shell's {@code
- *       kill -s SIG -- -PGID}. Only a process that makes a session of its own (a daemon calling
+ *       kill -s SIG -- -PGID}, and on Linux looked up in {@code /proc} to see whether it has a
+ *       member left (no process started when it has none). Only a process that makes a session of its own (a daemon calling
  *       {@code setsid}) leaves it.
  *   <li>{@link Tree}: no {@code setsid} on the PATH; the shell and its descendants, as {@link
  *       ProcessHandle} sees them when signalled. A process whose parent has already exited is no
@@ -50,11 +56,17 @@ sealed interface ProcessGroup {
 
         @Override
         public boolean signal(Signal signal) throws InterruptedException {
+            if (ProcTable.AVAILABLE && !ProcTable.anyInGroup(leader.pid())) {
+                return false; // the common end of an attempt: nothing left, no kill process needed
+            }
             return kill(signal.name()).orElseGet(() -> fallback.signal(signal));
         }
 
         @Override
         public boolean isAlive() throws InterruptedException {
+            if (ProcTable.AVAILABLE) {
+                return ProcTable.anyInGroup(leader.pid());
+            }
             return kill("0").orElseGet(fallback::isAlive);
         }
 
@@ -71,6 +83,50 @@ sealed interface ProcessGroup {
                 return Optional.empty();
             }
             return Optional.of(kill.waitFor() == 0);
+        }
+    }
+
+    /**
+     * Linux's process table under {@code /proc}, read to tell whether a process group still has a
+     * member without starting a {@code kill} process (a fork and exec: milliseconds, once or twice
+     * per attempt). A zombie (exited, waiting for its parent to reap it) is not counted: it runs
+     * nothing and writes nothing.
+     */
+    final class ProcTable {
+
+        static final boolean AVAILABLE = Files.isReadable(Path.of("/proc/self/stat"));
+
+        private ProcTable() {}
+
+        /** Whether a live process has {@code pgid} as its process group id. Reads each {@code /proc/<pid>/stat}. */
+        static boolean anyInGroup(long pgid) {
+            try (DirectoryStream<Path> pids = Files.newDirectoryStream(Path.of("/proc"),
+                    entry -> Character.isDigit(entry.getFileName().toString().charAt(0)))) {
+                for (Path pid : pids) {
+                    if (inGroup(pid.resolve("stat"), pgid)) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (IOException | UncheckedIOException e) {
+                return true; // cannot tell: the caller signals, which settles it
+            }
+        }
+
+        /** {@code pid (comm) state ppid pgrp ...}; comm may hold spaces and parentheses, so parse from the last ')'. */
+        private static boolean inGroup(Path stat, long pgid) {
+            String line;
+            try {
+                line = new String(Files.readAllBytes(stat), StandardCharsets.ISO_8859_1);
+            } catch (IOException e) {
+                return false; // the process ended while the table was read: not in it
+            }
+            int end = line.lastIndexOf(')');
+            if (end < 0 || end + 2 >= line.length()) {
+                return false;
+            }
+            String[] fields = line.substring(end + 2).split(" ", 4);
+            return fields.length >= 3 && !fields[0].equals("Z") && fields[2].equals(Long.toString(pgid));
         }
     }
 
