@@ -1,6 +1,10 @@
 package hive.plan;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +12,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
@@ -75,13 +82,45 @@ public final class Plans {
     /** The JSON tree of {@code text}; malformed text is rejected with its location. */
     static JsonNode tree(String text, PlanFormat format) {
         try {
-            return (format == PlanFormat.YAML ? YAML : JSON).readTree(text);
+            if (format == PlanFormat.JSON) {
+                return JSON.readTree(text);
+            }
+            try (JsonParser parser = new NoAliases((YAMLParser) YAML.createParser(text))) {
+                JsonNode tree = YAML.readTree(parser);
+                return tree == null ? YAML.missingNode() : tree;
+            }
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String where = at == null || at.getLineNr() < 1 ? ""
                     : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
             throw new PlanRejected(List.of(PlanProblem.ofPlan(null,
                     "malformed " + format + where + ": " + reason(e))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading a plan from memory failed", e);
+        }
+    }
+
+    /**
+     * A YAML parser that refuses aliases ({@code *name}): Jackson does not resolve them, it reads
+     * the alias as the text {@code name}, so {@code run: *build} would run the command {@code build}.
+     */
+    private static final class NoAliases extends JsonParserDelegate {
+
+        private final YAMLParser yaml;
+
+        NoAliases(YAMLParser yaml) {
+            super(yaml);
+            this.yaml = yaml;
+        }
+
+        @Override
+        public JsonToken nextToken() throws IOException {
+            JsonToken token = super.nextToken();
+            if (yaml.isCurrentAlias()) {
+                throw new JsonParseException(yaml, "YAML aliases are not supported (*" + yaml.getText()
+                        + "): write the value out in full", yaml.currentTokenLocation());
+            }
+            return token;
         }
     }
 

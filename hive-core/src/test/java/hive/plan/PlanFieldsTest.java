@@ -356,6 +356,18 @@ class PlanFieldsTest {
     }
 
     @Test
+    void yamlAliasesAreRefusedRatherThanReadAsTheirName() {
+        assertThat(catchThrowableOfType(PlanRejected.class,
+                () -> yaml("name: p\ntasks:\n  - {id: a, run: &cmd make}\n  - {id: b, run: *cmd}\n")).problems())
+                .singleElement()
+                .satisfies(problem -> assertThat(problem.problem())
+                        .isEqualTo("malformed YAML at line 4, column 18: YAML aliases are not supported (*cmd): "
+                                + "write the value out in full"));
+        assertThat(yaml("name: p\ntasks:\n  - {id: a, run: &cmd make}\n").tasks().getFirst().run())
+                .as("an anchor alone is harmless").isEqualTo("make");
+    }
+
+    @Test
     void repeatedKeysAreMalformed() {
         assertThat(problemsOf("name: p\nname: q\ntasks: [{id: a}]\n")).singleElement()
                 .asString().contains("duplicate field 'name'");
