@@ -126,6 +126,10 @@ final class RunCommand implements Callable<Integer> {
             + "HIVE_TASK_JSON).")
     String exec;
 
+    @Option(names = "--logs", paramLabel = "DIR", description = "Where each attempt's output goes, as "
+            + "DIR/<swarm>/<task>/attempt-<n>.log (default: 'logs' next to the database, so .hive/logs).")
+    Path logs;
+
     @Option(names = "--grace-s", defaultValue = "30", paramLabel = "S", description = "After Ctrl-C, how long running "
             + "tasks may go on before they are stopped (default: ${DEFAULT-VALUE}).")
     double graceS;
@@ -191,7 +195,8 @@ final class RunCommand implements Callable<Integer> {
     private int run(Hive engine, Plan valid, Path dbFile, Path workingDirectory, PrintWriter out)
             throws InterruptedException {
         ObjectMapper mapper = Json.mapper();
-        Path logRoot = dbFile.getParent().resolve("logs");
+        long began = System.nanoTime();
+        Path logRoot = logs != null ? logs.toAbsolutePath() : dbFile.getParent().resolve("logs");
         RunDisplay display = json ? RunDisplay.json(out, Json::event, mapper)
                 : onTerminal() ? RunDisplay.live(out, (s, t, n) -> relative(logRoot.resolve(s).resolve(t)
                         .resolve("attempt-" + n + ".log")))
@@ -202,9 +207,9 @@ final class RunCommand implements Callable<Integer> {
         Swarm swarm = start.swarm();
         String swarmId = swarm.id();
         if (swarm.status() == SwarmStatus.COMPLETED) {
-            display.note("plan '" + valid.name() + "' already completed (swarm " + swarmId + " in " + dbFile
-                    + "): nothing to run");
-            return finish(engine, swarmId, display, out, mapper, false);
+            display.note("plan '" + valid.name() + "' already completed (swarm " + swarmId + " in "
+                    + relative(dbFile) + "): nothing to run");
+            return finish(engine, swarmId, display, out, mapper, false, Optional.empty());
         }
 
         Set<String> roles = new TreeSet<>();
@@ -270,7 +275,8 @@ final class RunCommand implements Callable<Integer> {
                 leaveQuietly(engine, id);
             }
         }
-        return finish(engine, swarmId, display, out, mapper, crew.stopped());
+        return finish(engine, swarmId, display, out, mapper, crew.stopped(),
+                start.shownUpTo() > 0 ? Optional.of(Duration.ofNanos(System.nanoTime() - began)) : Optional.empty());
     }
 
     /** Shows the events after {@code seen} (none when {@code display} is null); returns the last one. */
@@ -289,8 +295,12 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Prints the summary and returns the exit status. {@code resumedRun} is how long this run took
+     * when it resumed an earlier one (the summary's own times span every run of the swarm).
+     */
     private int finish(Hive engine, String swarmId, RunDisplay display, PrintWriter out, ObjectMapper mapper,
-            boolean interrupted) {
+            boolean interrupted, Optional<Duration> resumedRun) {
         display.close();
         List<Task> tasks = engine.tasks(swarmId);
         RunSummary summary = RunSummary.of(tasks);
@@ -311,6 +321,7 @@ final class RunCommand implements Callable<Integer> {
                 return r;
             }).toList());
             end.put("critical_path", summary.criticalPath());
+            resumedRun.ifPresent(took -> end.put("this_run_s", took.toMillis() / 1000.0));
             try {
                 out.println(mapper.writeValueAsString(end));
             } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -319,6 +330,7 @@ final class RunCommand implements Callable<Integer> {
         } else {
             out.println();
             out.print(summary.render());
+            resumedRun.ifPresent(took -> out.println("this run (resumed): " + RunSummary.human(took)));
             if (interrupted) {
                 out.println("interrupted: run the same command again to resume");
             }
@@ -383,6 +395,9 @@ final class RunCommand implements Callable<Integer> {
         if (!valid.workspace().equals(swarm.workspace())) {
             return Optional.of("workspace");
         }
+        if (!Objects.equals(valid.goal(), swarm.goal())) {
+            return Optional.of("goal");
+        }
         Map<String, Task> byId = new LinkedHashMap<>();
         tasks.forEach(t -> byId.put(t.id(), t));
         for (TaskSpec s : valid.tasks()) {
@@ -399,6 +414,7 @@ final class RunCommand implements Callable<Integer> {
             compare(fields, "title", s.title(), t.title());
             compare(fields, "description", s.description(), t.description());
             compare(fields, "priority", s.priority(), t.priority());
+            compare(fields, "weight", s.weight(), t.weight());
             compare(fields, "max_attempts", s.maxAttempts(), t.maxAttempts());
             compare(fields, "timeout_s", s.timeoutS(), t.timeoutS());
             compare(fields, "backoff_s", s.backoffS(), t.backoffS());

@@ -110,7 +110,7 @@ public abstract sealed class RunDisplay {
                 }
                 case "task_completed" -> "completed " + e.taskId() + took(e);
                 case "task_failed" -> { // a timeout comes as task_timed_out then task_failed: one line
-                    String error = firstLine(String.valueOf(e.data().getOrDefault("error", "")));
+                    String error = headline(String.valueOf(e.data().getOrDefault("error", "")));
                     boolean retry = Boolean.TRUE.equals(e.data().get("will_retry"));
                     String log = attempt instanceof Number n
                             ? " (log: " + logFile.of(e.swarmId(), e.taskId(), n.intValue()) + ")" : "";
@@ -244,9 +244,24 @@ public abstract sealed class RunDisplay {
         }
     }
 
-    static String firstLine(String text) {
-        int newline = text.indexOf('\n');
-        return newline < 0 ? text : text.substring(0, newline);
+    private static final int MAX_OUTPUT_SHOWN = 120;
+
+    /**
+     * An attempt's error in one line: its first line (why it failed), and the last non-blank line
+     * of the output that follows it, which usually says what went wrong: {@code exit status 1:
+     * TODO left in src/greet.sh}.
+     */
+    static String headline(String error) {
+        int newline = error.indexOf('\n');
+        if (newline < 0) {
+            return error;
+        }
+        String last = error.substring(newline + 1).lines().map(String::strip).filter(l -> !l.isEmpty())
+                .reduce((a, b) -> b).orElse("");
+        if (last.length() > MAX_OUTPUT_SHOWN) {
+            last = last.substring(0, MAX_OUTPUT_SHOWN - 1) + "…";
+        }
+        return error.substring(0, newline) + (last.isEmpty() ? "" : ": " + last);
     }
 
     /** {@code run-2} for the worker {@code run-2.sw_…} of {@code hive run}; other ids as they are. */

@@ -94,7 +94,8 @@ final class Worker implements Runnable {
     /** The first line of a failed attempt's error: why it failed. */
     private String failure(Assignment task, AttemptResult result) {
         return switch (result.ending()) {
-            case TIMED_OUT -> "timed out after " + seconds(task.timeoutS()) + " s";
+            case TIMED_OUT -> "timed out after " + seconds(task.timeoutS()) + " s (attempt " + task.attempt() + " of "
+                    + task.maxAttempts() + ")"; // as the engine says it when its sweep comes first
             case STOPPED -> "stopped: " + crew.stopReason();
             case EXITED -> "exit status " + result.exitCode();
         };

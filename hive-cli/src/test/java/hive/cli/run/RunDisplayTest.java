@@ -40,7 +40,8 @@ class RunDisplayTest {
 
         assertThat(lines()).containsExactly(
                 clock(0) + " started   build attempt 1 on run-2",
-                clock(1500) + " failed    build attempt 1: exit status 2 (log: .hive/logs/sw_abc/build/attempt-1.log)",
+                clock(1500) + " failed    build attempt 1: exit status 2: make: *** [all] Error 2 (log: "
+                        + ".hive/logs/sw_abc/build/attempt-1.log)",
                 clock(1500) + " blocked   deploy by build",
                 clock(1600) + " started   docs attempt 1 on run-1",
                 clock(2850) + " completed docs in 1.3 s");
