@@ -110,7 +110,7 @@ public record RunSummary(List<Row> rows, Map<TaskState, Integer> counts, Optiona
     }
 
     /** {@code 340 ms}, {@code 1.2 s}, {@code 2 m 05 s}, {@code 1 h 02 m}. */
-    static String human(Duration d) {
+    public static String human(Duration d) {
         long ms = d.toMillis();
         if (ms < 1_000) {
             return ms + " ms";
