@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
         description = "HiveMind: coordinates swarms of agents working on one codebase — "
                 + "task graphs with dependencies, file locks, progress.",
         subcommands = {PlanCommand.class, RunCommand.class, ServerCommand.class, StatusCommand.class, SwarmCommand.class,
-            TaskCommand.class, LockCommand.class},
+            TaskCommand.class, LockCommand.class, AgentCommand.class},
         footer = {
             "",
             "Exit codes: 0 success, 1 the work failed, 2 bad usage or invalid input.",

@@ -45,6 +45,12 @@ final class Worker implements Runnable {
             crew.listener().ended(agentId, task, Optional.empty(), error, source.fail(task, agentId, error, true));
             return;
         }
+        if (crew.settings().command(task).isEmpty()) {
+            // No other attempt could do better: retrying would only fail the same way.
+            String error = "nothing to run: the task has no 'run' command and no --exec command was given";
+            crew.listener().ended(agentId, task, Optional.empty(), error, source.fail(task, agentId, error, false));
+            return;
+        }
         Launch launch;
         TaskProcess process;
         try {
