@@ -34,23 +34,25 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code run-overhead}: what {@code hive run} adds to the commands it runs. The same number of
- * {@code true} commands is run twice over, on the same number of worker threads: once bare, each
- * through {@link TaskProcess} exactly as a worker starts an attempt (log file, {@code setsid},
- * process-group clean-up) — the floor, the cost of the process spawns; once through {@code hive
- * run}'s own machinery (an engine over a fresh SQLite file, registered workers that claim, run
- * and complete each task, a {@link Crew}). The difference, per task, is HiveMind's time: in wall
- * time (how much longer the run takes) and in CPU time of this process.
+ * {@code true} commands is run three ways, on the same number of worker threads: bare ({@code
+ * setsid sh -c true} through {@link ProcessBuilder}, output to a file: the process spawns alone); each through {@link
+ * TaskProcess} exactly as a worker starts an attempt (log file, {@code setsid}, process-group
+ * clean-up); and through {@code hive run}'s own machinery (an engine over a fresh SQLite file,
+ * registered workers that claim, run and complete each task, a {@link Crew}). The differences, per
+ * task, are HiveMind's time: in wall time (how much longer the run takes) and in CPU time of this
+ * process.
  */
 final class RunOverhead {
 
     static final String USAGE = """
             usage: hive-bench run-overhead [options]
 
-            Runs --tasks `true` commands on --workers threads, bare (the floor: process spawns
-            through TaskProcess, as a worker starts an attempt) and through hive run's engine and
-            workers (SQLite, claim, run, complete), alternating, --rounds times each. Prints wall
-            time and this process's CPU time of each, and HiveMind's share per task: (hive - floor)
-            / tasks, median of the rounds.
+            Runs --tasks `true` commands on --workers threads three ways, in turn, --rounds times
+            each: bare spawns (`setsid sh -c true` through ProcessBuilder, output to a file: the
+            processes every attempt needs); through TaskProcess, as a
+            worker runs an attempt (log file, setsid, process-group clean-up); and through hive
+            run's engine and workers (SQLite, claim, run, complete). Prints wall time and this
+            process's CPU time of each, and per task, median of the rounds, what each layer adds.
 
             options:
               --tasks N        tasks per run (default 2000)
@@ -90,17 +92,20 @@ final class RunOverhead {
         try {
             Path dir = options.dir() != null ? Files.createDirectories(options.dir())
                     : Files.createTempDirectory("hive-run-overhead");
+            List<Timing> spawns = new ArrayList<>();
             List<Timing> floors = new ArrayList<>();
             List<Timing> hives = new ArrayList<>();
             for (int round = 1; round <= options.rounds(); round++) {
+                spawns.add(spawns(options, dir));
                 floors.add(floor(options, dir.resolve("floor-" + round)));
                 hives.add(hive(options, dir.resolve("hive-" + round)));
                 if (!options.json()) {
-                    out.printf("round %d: floor %s, hive run %s%n", round, describe(floors.getLast(), options),
+                    out.printf("round %d:%n  bare spawns  %s%n  TaskProcess  %s%n  hive run     %s%n", round,
+                            describe(spawns.getLast(), options), describe(floors.getLast(), options),
                             describe(hives.getLast(), options));
                 }
             }
-            report(options, floors, hives, out);
+            report(options, spawns, floors, hives, out);
             return 0;
         } catch (IOException | InterruptedException | RuntimeException e) {
             err.println("run-overhead: " + e);
@@ -108,7 +113,48 @@ final class RunOverhead {
         }
     }
 
-    /** The commands alone: each through TaskProcess, on the same number of threads. */
+    /** The processes a task's attempt needs: a session of its own when setsid is there, and sh. */
+    private static final List<String> SPAWN = Files.isExecutable(Path.of("/usr/bin/setsid"))
+            ? List.of("/usr/bin/setsid", "sh", "-c", "true") : List.of("sh", "-c", "true");
+
+    /**
+     * The process spawns alone: {@code setsid sh -c true} (a session of its own, as every attempt
+     * is started, when setsid is there) with its output to a file, waited for, on the same number of
+     * threads; nothing of HiveMind.
+     */
+    private static Timing spawns(Options options, Path dir) throws InterruptedException {
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong failures = new AtomicLong();
+        long cpu = cpuNanos();
+        long start = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < options.workers(); w++) {
+            Path log = dir.resolve("spawn-" + w + ".log");
+            threads.add(Thread.ofPlatform().start(() -> {
+                while (next.getAndIncrement() < options.tasks()) {
+                    try {
+                        Process p = new ProcessBuilder(SPAWN).directory(dir.toFile()).redirectErrorStream(true)
+                                .redirectOutput(log.toFile()).start();
+                        if (p.waitFor() != 0) {
+                            failures.incrementAndGet();
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        failures.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        Timing timing = new Timing("spawns", System.nanoTime() - start, cpuNanos() - cpu);
+        if (failures.get() > 0) {
+            throw new IllegalStateException(failures.get() + " bare spawns failed");
+        }
+        return timing;
+    }
+
+    /** The commands through TaskProcess, as a worker runs an attempt, on the same number of threads. */
     private static Timing floor(Options options, Path dir) throws InterruptedException {
         LaunchSettings settings = new LaunchSettings(dir, dir.resolve("logs"), Optional.empty(), Map.of());
         AtomicInteger next = new AtomicInteger();
@@ -186,16 +232,14 @@ final class RunOverhead {
         }
     }
 
-    private static void report(Options options, List<Timing> floors, List<Timing> hives, PrintStream out)
-            throws IOException {
-        List<Double> wallPerTask = new ArrayList<>();
-        List<Double> cpuPerTask = new ArrayList<>();
-        for (int i = 0; i < floors.size(); i++) {
-            wallPerTask.add((hives.get(i).wallNanos() - floors.get(i).wallNanos()) / 1e6 / options.tasks());
-            cpuPerTask.add((hives.get(i).cpuNanos() - floors.get(i).cpuNanos()) / 1e6 / options.tasks());
-        }
-        double wall = median(wallPerTask);
-        double cpu = median(cpuPerTask);
+    private static void report(Options options, List<Timing> spawns, List<Timing> floors, List<Timing> hives,
+            PrintStream out) throws IOException {
+        double runWall = median(perTask(hives, floors, Timing::wallNanos, options));
+        double runCpu = median(perTask(hives, floors, Timing::cpuNanos, options));
+        double processWall = median(perTask(floors, spawns, Timing::wallNanos, options));
+        double processCpu = median(perTask(floors, spawns, Timing::cpuNanos, options));
+        double allWall = median(perTask(hives, spawns, Timing::wallNanos, options));
+        double allCpu = median(perTask(hives, spawns, Timing::cpuNanos, options));
         if (options.json()) {
             ObjectNode o = JSON.createObjectNode();
             o.put("tasks", options.tasks());
@@ -205,20 +249,39 @@ final class RunOverhead {
             ArrayNode rounds = o.putArray("rounds");
             for (int i = 0; i < floors.size(); i++) {
                 ObjectNode r = rounds.addObject();
-                r.put("floor_wall_s", round(floors.get(i).wallNanos() / 1e9, 3));
-                r.put("floor_cpu_s", round(floors.get(i).cpuNanos() / 1e9, 3));
+                r.put("spawns_wall_s", round(spawns.get(i).wallNanos() / 1e9, 3));
+                r.put("spawns_cpu_s", round(spawns.get(i).cpuNanos() / 1e9, 3));
+                r.put("task_process_wall_s", round(floors.get(i).wallNanos() / 1e9, 3));
+                r.put("task_process_cpu_s", round(floors.get(i).cpuNanos() / 1e9, 3));
                 r.put("hive_wall_s", round(hives.get(i).wallNanos() / 1e9, 3));
                 r.put("hive_cpu_s", round(hives.get(i).cpuNanos() / 1e9, 3));
             }
-            o.put("hive_wall_ms_per_task", round(wall, 3));
-            o.put("hive_cpu_ms_per_task", round(cpu, 3));
+            o.put("engine_and_workers_wall_ms_per_task", round(runWall, 3));
+            o.put("engine_and_workers_cpu_ms_per_task", round(runCpu, 3));
+            o.put("task_process_wall_ms_per_task", round(processWall, 3));
+            o.put("task_process_cpu_ms_per_task", round(processCpu, 3));
+            o.put("hive_wall_ms_per_task", round(allWall, 3));
+            o.put("hive_cpu_ms_per_task", round(allCpu, 3));
             out.println(JSON.writeValueAsString(o));
         } else {
-            out.printf("%d tasks, %d workers, %d cores, durability %s%n", options.tasks(), options.workers(),
-                    Runtime.getRuntime().availableProcessors(), options.durability().name().toLowerCase(java.util.Locale.ROOT));
-            out.printf("HiveMind per task (median of %d rounds): %.3f ms wall, %.3f ms CPU of this process%n",
-                    floors.size(), wall, cpu);
+            out.printf("%d tasks, %d workers, %d cores, durability %s; per task, median of %d rounds "
+                    + "(CPU: of this process):%n", options.tasks(), options.workers(),
+                    Runtime.getRuntime().availableProcessors(),
+                    options.durability().name().toLowerCase(java.util.Locale.ROOT), floors.size());
+            out.printf("  engine and workers (hive run - TaskProcess):  %.3f ms wall, %.3f ms CPU%n", runWall, runCpu);
+            out.printf("  TaskProcess (TaskProcess - bare spawns):      %.3f ms wall, %.3f ms CPU%n", processWall,
+                    processCpu);
+            out.printf("  HiveMind in all (hive run - bare spawns):     %.3f ms wall, %.3f ms CPU%n", allWall, allCpu);
         }
+    }
+
+    private static List<Double> perTask(List<Timing> more, List<Timing> less, java.util.function.ToLongFunction<Timing> of,
+            Options options) {
+        List<Double> values = new ArrayList<>();
+        for (int i = 0; i < more.size(); i++) {
+            values.add((of.applyAsLong(more.get(i)) - of.applyAsLong(less.get(i))) / 1e6 / options.tasks());
+        }
+        return values;
     }
 
     private static String describe(Timing t, Options options) {

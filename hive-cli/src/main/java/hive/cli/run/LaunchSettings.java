@@ -87,10 +87,9 @@ public record LaunchSettings(Path workingDirectory, Path logRoot, Optional<Strin
         env.put("HIVE_TASK_JSON", task.taskJson());
         Launch launch = Launch.of(command, workingDirectory, env, logFile(task));
         if (task.timeoutS() > 0) {
-            Duration limit = Duration.ofMillis(Math.max(1, Math.round(task.timeoutS() * 1000)));
-            Duration grace = Launch.DEFAULT_GRACE.compareTo(limit.dividedBy(4)) < 0 ? Launch.DEFAULT_GRACE
-                    : limit.dividedBy(4);
-            launch = launch.withTimeout(limit.minus(grace)).withGrace(grace);
+            long limitMs = Math.max(1, Math.round(task.timeoutS() * 1000));
+            long graceMs = Math.min(Launch.DEFAULT_GRACE.toMillis(), limitMs / 4);
+            launch = launch.withTimeout(Duration.ofMillis(limitMs - graceMs)).withGrace(Duration.ofMillis(graceMs));
         }
         return launch;
     }

@@ -1,10 +1,8 @@
 package hive.cli.run;
 
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -47,16 +45,20 @@ sealed interface ProcessGroup {
     boolean isAlive() throws InterruptedException;
 
     /** A process group led by {@code leader}, which {@code setsid} made a session leader. */
-    record Session(ProcessHandle leader, Tree fallback) implements ProcessGroup {
+    record Session(ProcessHandle leader, Tree fallback, long startNanos) implements ProcessGroup {
 
         /** Signals the group through the shell's {@code kill}; the tree when no process can be started. */
         Session(ProcessHandle leader) {
-            this(leader, new Tree(leader));
+            this(leader, new Tree(leader), System.nanoTime());
+        }
+
+        private boolean anyInGroup() {
+            return ProcTable.anyInGroup(leader.pid(), System.nanoTime() - startNanos < ProcTable.RECENT_NANOS);
         }
 
         @Override
         public boolean signal(Signal signal) throws InterruptedException {
-            if (ProcTable.AVAILABLE && !ProcTable.anyInGroup(leader.pid())) {
+            if (ProcTable.AVAILABLE && !anyInGroup()) {
                 return false; // the common end of an attempt: nothing left, no kill process needed
             }
             return kill(signal.name()).orElseGet(() -> fallback.signal(signal));
@@ -65,7 +67,7 @@ sealed interface ProcessGroup {
         @Override
         public boolean isAlive() throws InterruptedException {
             if (ProcTable.AVAILABLE) {
-                return ProcTable.anyInGroup(leader.pid());
+                return anyInGroup();
             }
             return kill("0").orElseGet(fallback::isAlive);
         }
@@ -98,35 +100,103 @@ sealed interface ProcessGroup {
 
         private ProcTable() {}
 
-        /** Whether a live process has {@code pgid} as its process group id. Reads each {@code /proc/<pid>/stat}. */
-        static boolean anyInGroup(long pgid) {
-            try (DirectoryStream<Path> pids = Files.newDirectoryStream(Path.of("/proc"),
-                    entry -> Character.isDigit(entry.getFileName().toString().charAt(0)))) {
-                for (Path pid : pids) {
-                    if (inGroup(pid.resolve("stat"), pgid)) {
-                        return true;
-                    }
-                }
-                return false;
-            } catch (IOException | UncheckedIOException e) {
+        /**
+         * Within this long of a group's creation, the pid counter cannot have gone all the way
+         * around: that takes pid_max process starts (32,768 at the least), over 16,000 a second.
+         */
+        static final long RECENT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+
+        private static final File LAST_PID = new File("/proc/sys/kernel/ns_last_pid");
+
+        /**
+         * Whether a live process has {@code pgid} as its process group id: reads {@code
+         * /proc/<pid>/stat} of each process. A member of the group was started after its leader,
+         * so its pid is the leader's or above, unless the pid counter went around meanwhile: when
+         * the group is {@code recent} and the counter ({@code ns_last_pid}) is still at or above
+         * the leader's pid, only those pids are read (a handful, instead of every process of the
+         * machine; each read is three system calls).
+         */
+        static boolean anyInGroup(long pgid, boolean recent) {
+            String[] names = PROC.list();
+            if (names == null) {
                 return true; // cannot tell: the caller signals, which settles it
             }
+            long from = recent && lastPid() >= pgid ? pgid : 0;
+            byte[] buffer = new byte[512];
+            for (String name : names) {
+                long pid = pid(name);
+                if (pid >= from && pid > 0 && inGroup("/proc/" + name + "/stat", pgid, buffer)) {
+                    return true;
+                }
+            }
+            return false;
         }
 
-        /** {@code pid (comm) state ppid pgrp ...}; comm may hold spaces and parentheses, so parse from the last ')'. */
-        private static boolean inGroup(Path stat, long pgid) {
-            String line;
-            try {
-                line = new String(Files.readAllBytes(stat), StandardCharsets.ISO_8859_1);
+        /** The pid a name of {@code /proc} stands for; -1 for other entries. */
+        private static long pid(String name) {
+            long pid = 0;
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                if (c < '0' || c > '9') {
+                    return -1;
+                }
+                pid = pid * 10 + (c - '0');
+            }
+            return name.isEmpty() ? -1 : pid;
+        }
+
+        /** The last pid the kernel handed out in this pid namespace; -1 when unknown. */
+        private static long lastPid() {
+            byte[] buffer = new byte[32];
+            int length;
+            try (FileInputStream in = new FileInputStream(LAST_PID)) {
+                length = in.readNBytes(buffer, 0, buffer.length);
+            } catch (IOException e) {
+                return -1;
+            }
+            long pid = 0;
+            int digits = 0;
+            for (int i = 0; i < length && buffer[i] >= '0' && buffer[i] <= '9'; i++, digits++) {
+                pid = pid * 10 + (buffer[i] - '0');
+            }
+            return digits == 0 ? -1 : pid;
+        }
+
+        private static final File PROC = new File("/proc");
+
+        /**
+         * {@code pid (comm) state ppid pgrp ...}: the fields after the last ')' (comm may hold
+         * spaces and parentheses). Read into {@code buffer}, parsed as bytes: this runs once per
+         * process of the machine at the end of every attempt.
+         */
+        private static boolean inGroup(String stat, long pgid, byte[] buffer) {
+            int length;
+            try (FileInputStream in = new FileInputStream(stat)) {
+                length = in.readNBytes(buffer, 0, buffer.length);
             } catch (IOException e) {
                 return false; // the process ended while the table was read: not in it
             }
-            int end = line.lastIndexOf(')');
-            if (end < 0 || end + 2 >= line.length()) {
+            int end = length - 1;
+            while (end >= 0 && buffer[end] != ')') {
+                end--;
+            }
+            int at = end + 2; // the state
+            if (end < 0 || at >= length || buffer[at] == 'Z' || buffer[at] == 'X') {
                 return false;
             }
-            String[] fields = line.substring(end + 2).split(" ", 4);
-            return fields.length >= 3 && !fields[0].equals("Z") && fields[2].equals(Long.toString(pgid));
+            int field = 0;
+            while (at < length && field < 2) { // skip the state and the ppid
+                if (buffer[at++] == ' ') {
+                    field++;
+                }
+            }
+            long value = 0;
+            int digits = 0;
+            while (at < length && buffer[at] >= '0' && buffer[at] <= '9') {
+                value = value * 10 + (buffer[at++] - '0');
+                digits++;
+            }
+            return digits > 0 && value == pgid;
         }
     }
 
