@@ -16,7 +16,7 @@ class ProcTableTest {
         assumeTrue(ProcessGroup.ProcTable.AVAILABLE && Files.isExecutable(Path.of("/usr/bin/setsid")),
                 "Linux /proc and setsid");
         // setsid makes the shell a group leader; its child sleep is the member left when it exits
-        Process shell = new ProcessBuilder("/usr/bin/setsid", "sh", "-c", "sleep 30 & echo $!").start();
+        Process shell = new ProcessBuilder("/usr/bin/setsid", "sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!").start();
         long child = Long.parseLong(new String(shell.getInputStream().readAllBytes()).trim());
         assertThat(shell.waitFor(10, TimeUnit.SECONDS)).isTrue();
         long group = shell.pid();
