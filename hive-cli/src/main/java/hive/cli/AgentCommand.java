@@ -7,6 +7,7 @@ import hive.cli.run.Crew;
 import hive.cli.run.Launch;
 import hive.cli.run.LaunchSettings;
 import hive.cli.run.RemoteWork;
+import hive.cli.run.RunDisplay;
 import hive.cli.run.RunSummary;
 import hive.cli.run.Signals;
 import hive.cli.run.TaskProcess;
@@ -464,8 +465,9 @@ final class AgentCommand implements Callable<Integer> {
                     && !agentStopping.getAsBoolean()) {
                 line = "stopped   " + head + ": " + TAKEN_BACK; // by Running.stopAll
             } else {
-                line = "failed    " + head + ": " + oneLine(outcome) + (notRecorded ? "; not recorded: "
-                        + TAKEN_BACK : "");
+                String tail = result.map(AttemptResult::tail).orElse("");
+                line = "failed    " + head + ": " + oneLine(RunDisplay.headline(outcome + "\n" + tail))
+                        + (notRecorded ? "; not recorded: " + TAKEN_BACK : "");
             }
             if (notRecorded) {
                 takenBack.incrementAndGet();

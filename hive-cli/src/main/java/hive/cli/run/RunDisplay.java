@@ -251,7 +251,7 @@ public abstract sealed class RunDisplay {
      * of the output that follows it, which usually says what went wrong: {@code exit status 1:
      * TODO left in src/greet.sh}.
      */
-    static String headline(String error) {
+    public static String headline(String error) {
         int newline = error.indexOf('\n');
         if (newline < 0) {
             return error;
