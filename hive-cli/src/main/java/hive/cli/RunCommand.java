@@ -199,7 +199,7 @@ final class RunCommand implements Callable<Integer> {
         Path logRoot = logs != null ? logs.toAbsolutePath() : dbFile.getParent().resolve("logs");
         RunDisplay display = json ? RunDisplay.json(out, Json::event, mapper)
                 : onTerminal() ? RunDisplay.live(out, (s, t, n) -> relative(logRoot.resolve(s).resolve(t)
-                        .resolve("attempt-" + n + ".log")))
+                        .resolve("attempt-" + n + ".log")), terminalWidth())
                 : RunDisplay.plain(out, (s, t, n) -> relative(logRoot.resolve(s).resolve(t).resolve("attempt-" + n
                         + ".log")));
 
@@ -465,6 +465,15 @@ final class RunCommand implements Callable<Integer> {
     private static Path relative(Path path) {
         Path here = Path.of("").toAbsolutePath();
         return path.startsWith(here) ? here.relativize(path) : path;
+    }
+
+    /** The terminal's width: $COLUMNS when the shell exports it, else 80. */
+    private static int terminalWidth() {
+        try {
+            return Integer.parseInt(Objects.requireNonNullElse(System.getenv("COLUMNS"), "80").trim());
+        } catch (NumberFormatException e) {
+            return 80;
+        }
     }
 
     /** Whether standard output is a terminal (a live display there; plain lines elsewhere). */

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,9 +49,12 @@ public abstract sealed class RunDisplay {
         return new Json(out, view, mapper);
     }
 
-    /** Lines for what ends, and a progress footer redrawn in place (ANSI escapes). */
-    public static RunDisplay live(PrintWriter out, LogFiles logFile) {
-        return new Live(out, logFile);
+    /**
+     * Lines for what ends, and a progress footer redrawn in place (ANSI escapes), each of its lines
+     * cut to fit a terminal {@code width} columns wide.
+     */
+    public static RunDisplay live(PrintWriter out, LogFiles logFile, int width) {
+        return new Live(out, logFile, width);
     }
 
     /** The log file of attempt {@code attempt} of a task. */
@@ -142,12 +146,14 @@ public abstract sealed class RunDisplay {
     /** Plain lines for what ends; a footer with progress and running tasks, redrawn. */
     private static final class Live extends Lines {
 
-        private static final int BAR = 30;
+        private static final int BAR = 20;
         private static final int MAX_RUNNING_SHOWN = 8;
+        private final int width;
         private int footerLines;
 
-        Live(PrintWriter out, LogFiles logFile) {
+        Live(PrintWriter out, LogFiles logFile, int width) {
             super(out, logFile);
+            this.width = Math.max(20, width);
         }
 
         @Override
@@ -170,28 +176,26 @@ public abstract sealed class RunDisplay {
 
         @Override
         public void tick(Progress p, List<Task> running, Instant now) {
-            StringBuilder footer = new StringBuilder();
+            List<String> lines = new ArrayList<>();
             int done = p.completed() + p.failed() + p.blocked() + p.cancelled();
             int filled = p.total() == 0 ? BAR : (int) Math.round(BAR * (double) done / p.total());
-            footer.append('[').append("#".repeat(filled)).append("-".repeat(BAR - filled)).append("] ")
-                    .append(done).append('/').append(p.total())
-                    .append("  completed ").append(p.completed())
-                    .append("  running ").append(p.inProgress())
-                    .append("  waiting ").append(p.pending())
-                    .append("  failed ").append(p.failed())
-                    .append("  blocked ").append(p.blocked())
-                    .append('\n');
-            running.stream().limit(MAX_RUNNING_SHOWN).forEach(t -> footer.append("  ")
-                    .append(String.format("%-24s %-8s %s", t.id(), shortAgent(t.assignedAgent()),
-                            t.startedAt() == null ? "" : RunSummary.human(Duration.between(t.startedAt(), now))))
-                    .append('\n'));
+            lines.add("[" + "#".repeat(filled) + "-".repeat(BAR - filled) + "] " + done + "/" + p.total()
+                    + "  done " + p.completed() + "  running " + p.inProgress() + "  waiting " + p.pending()
+                    + "  failed " + p.failed() + "  blocked " + p.blocked());
+            running.stream().limit(MAX_RUNNING_SHOWN).forEach(t -> lines.add(String.format("  %-24s %-8s %s",
+                    t.id(), shortAgent(t.assignedAgent()),
+                    t.startedAt() == null ? "" : RunSummary.human(Duration.between(t.startedAt(), now)))));
             if (running.size() > MAX_RUNNING_SHOWN) {
-                footer.append("  … and ").append(running.size() - MAX_RUNNING_SHOWN).append(" more\n");
+                lines.add("  … and " + (running.size() - MAX_RUNNING_SHOWN) + " more");
+            }
+            StringBuilder footer = new StringBuilder();
+            for (String line : lines) { // a line wider than the terminal would take two, and the redraw one
+                footer.append(line.length() < width ? line : line.substring(0, width - 2) + "…").append('\n');
             }
             clearFooter();
             out.print(footer);
             out.flush();
-            footerLines = (int) footer.chars().filter(c -> c == '\n').count();
+            footerLines = lines.size();
         }
 
         @Override

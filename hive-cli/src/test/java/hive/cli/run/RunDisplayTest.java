@@ -49,7 +49,7 @@ class RunDisplayTest {
 
     @Test
     void liveDisplayRedrawsItsFooterInPlaceAndPrintsEndsAboveIt() {
-        RunDisplay display = RunDisplay.live(out, LOGS);
+        RunDisplay display = RunDisplay.live(out, LOGS, 80);
 
         display.event(event(1, "task_started", "build", "run-1.sw_abc", 0, Map.of("attempt", 1)));
         display.tick(progress(1, 1, 2, 0, 0), List.of(running("build", "run-1.sw_abc", 0)), T0.plusSeconds(3));
@@ -58,10 +58,25 @@ class RunDisplayTest {
         display.close();
 
         assertThat(firstFooter).as("a start is shown in the footer only")
-                .isEqualTo("[########----------------------] 1/4  completed 1  running 1  waiting 2  failed 0  "
-                        + "blocked 0\n  build                    run-1    3.0 s\n");
+                .isEqualTo("[#####---------------] 1/4  done 1  running 1  waiting 2  failed 0  blocked 0\n"
+                        + "  build                    run-1    3.0 s\n");
         assertThat(text.toString()).isEqualTo(firstFooter + "\r\033[2A\033[J" + clock(4000)
                 + " completed build in 4.0 s\n");
+    }
+
+    @Test
+    void liveFooterLinesAreCutToTheTerminalWidthSoTheRedrawErasesThemAll() {
+        RunDisplay display = RunDisplay.live(out, LOGS, 40);
+
+        display.tick(progress(0, 1, 0, 0, 0), List.of(running("a-task-with-a-very-long-name-indeed", "run-1", 0)),
+                T0.plusSeconds(1));
+        display.close();
+
+        String drawn = text.toString();
+        assertThat(drawn.substring(0, drawn.indexOf('\r')).lines())
+                .hasSize(2)
+                .allSatisfy(line -> assertThat(line.length()).isLessThan(40));
+        assertThat(drawn).endsWith("\r\033[2A\033[J");
     }
 
     @Test
