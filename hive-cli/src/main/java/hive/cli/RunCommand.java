@@ -78,7 +78,7 @@ import picocli.CommandLine.Spec;
                     + "HIVE_LOCK_TOKEN set, after its 'files' are locked. Exit 0 completes it, anything else "
                     + "fails it; past 'timeout_s' its whole process group is killed. Failed attempts are "
                     + "retried (max_attempts, backoff_s); a task that fails for good blocks its dependents.",
-            "Output of each attempt: <db folder>/logs/<swarm>/<task>/attempt-<n>.log.",
+            "Output of each attempt: <db folder>/logs/<swarm>/<task>/attempt-<n>.log (or --logs DIR).",
             "Ctrl-C once: no new tasks start, running ones get --grace-s to finish, then are stopped; "
                     + "twice: they are killed at once. Exit 130. Run the same plan again with the same --db "
                     + "to resume: completed tasks are not run again, failed ones are retried.",
