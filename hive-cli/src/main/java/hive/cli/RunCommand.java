@@ -27,11 +27,8 @@ import hive.store.sqlite.SqliteStore;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -172,23 +169,25 @@ final class RunCommand implements Callable<Integer> {
         Path workspaceFolder = planFolder.resolve(valid.workspace());
         Path workingDirectory = Files.isDirectory(workspaceFolder) ? workspaceFolder : planFolder;
 
-        try (RunLock held = RunLock.take(dbFile)) {
-            log.debug("holding {}", held);
-            Hive engine = Hive.open(SqliteStore.open(dbFile, Durability.NORMAL), InstantSource.system(),
+        Hive engine;
+        try {
+            Files.createDirectories(dbFile.getParent());
+            // The store's lock file keeps a second process (another hive run, a hive server) off this database.
+            engine = Hive.open(SqliteStore.open(dbFile, Durability.NORMAL), InstantSource.system(),
                     new SecureRandom(), Duration.ofSeconds(1), Hive.DEFAULT_SESSION_TIMEOUT);
-            try {
-                return run(engine, valid, dbFile, workingDirectory, out);
-            } finally {
-                engine.close();
-            }
-        } catch (RunLock.Held e) {
+        } catch (IOException e) {
+            err.println("hive run: cannot create the folder of " + dbFile + ": " + e.getMessage());
+            err.flush();
+            return ExitCode.FAILED;
+        } catch (StoreFailure e) {
             err.println("hive run: " + e.getMessage());
             err.flush();
             return ExitCode.FAILED;
-        } catch (IOException | StoreFailure e) {
-            err.println("hive run: cannot open " + dbFile + ": " + e.getMessage());
-            err.flush();
-            return ExitCode.FAILED;
+        }
+        try {
+            return run(engine, valid, dbFile, workingDirectory, out);
+        } finally {
+            engine.close();
         }
     }
 
@@ -501,52 +500,6 @@ final class RunCommand implements Callable<Integer> {
                 log.info("attempt {} of {} ended ({}) after HiveMind had taken it back", task.attempt(), task.ref(),
                         outcome);
             }
-        }
-    }
-
-    /**
-     * One {@code hive run} per database at a time: a lock on {@code <db>.run-lock}, held while it
-     * runs and released by the operating system if the process dies.
-     */
-    private static final class RunLock implements AutoCloseable {
-
-        static final class Held extends Exception {
-            private static final long serialVersionUID = 1L;
-
-            Held(String message) {
-                super(message);
-            }
-        }
-
-        private final FileChannel channel;
-        private final FileLock lock;
-
-        private RunLock(FileChannel channel, FileLock lock) {
-            this.channel = channel;
-            this.lock = lock;
-        }
-
-        static RunLock take(Path dbFile) throws IOException, Held {
-            Files.createDirectories(dbFile.getParent());
-            Path file = dbFile.resolveSibling(dbFile.getFileName() + ".run-lock");
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-                channel.close();
-                throw new Held("another hive run is using " + dbFile + " (its lock: " + file + ")");
-            }
-            return new RunLock(channel, lock);
-        }
-
-        @Override
-        public String toString() {
-            return "the run lock of this database";
-        }
-
-        @Override
-        public void close() throws IOException {
-            lock.release();
-            channel.close();
         }
     }
 }

@@ -245,6 +245,24 @@ class RunProcessIT {
     }
 
     @Test
+    void aSecondRunOnTheSameDatabaseIsRefusedWhileTheFirstRuns() throws Exception {
+        plan("""
+                name: busy
+                tasks:
+                  - {id: slow, run: "touch slow.started; sleep 3"}
+                """);
+        Process first = start("plan.yaml");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("slow.started")));
+
+        Run second = run("plan.yaml");
+        Run done = finish(first);
+
+        assertThat(second.exitCode()).isEqualTo(1);
+        assertThat(second.err()).contains("is in use by another HiveMind process (pid " + first.pid() + ")");
+        assertThat(done.exitCode()).as(done.err()).isZero();
+    }
+
+    @Test
     void firstCtrlCLetsRunningTasksFinishAndStartsNothingNew() throws Exception {
         plan("""
                 name: interrupted
