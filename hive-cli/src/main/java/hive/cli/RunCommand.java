@@ -8,10 +8,12 @@ import hive.agents.Registration;
 import hive.cli.run.AttemptResult;
 import hive.cli.run.Crew;
 import hive.cli.run.EmbeddedWork;
+import hive.cli.run.Launch;
 import hive.cli.run.LaunchSettings;
 import hive.cli.run.RunDisplay;
 import hive.cli.run.RunSummary;
 import hive.cli.run.Signals;
+import hive.cli.run.TaskProcess;
 import hive.cli.run.WorkSource;
 import hive.events.Event;
 import hive.plan.Plan;
@@ -202,7 +204,7 @@ final class RunCommand implements Callable<Integer> {
                 : RunDisplay.plain(out, (s, t, n) -> relative(logRoot.resolve(s).resolve(t).resolve("attempt-" + n
                         + ".log")));
 
-        Start start = resumeOrCreate(engine, valid, dbFile, display);
+        Start start = resumeOrCreate(engine, valid, dbFile, logRoot, display);
         Swarm swarm = start.swarm();
         String swarmId = swarm.id();
         if (swarm.status() == SwarmStatus.COMPLETED) {
@@ -344,11 +346,12 @@ final class RunCommand implements Callable<Integer> {
 
     /**
      * The swarm of this plan in the database, readied to go on, or a new one. A swarm is resumed
-     * when it has the plan's name and the same tasks: workers of an earlier run that did not end
-     * cleanly leave (their tasks go back to ready), failed tasks are retried (unblocking their
+     * when it has the plan's name and the same tasks: the commands of an earlier run that died
+     * with them still running are ended, its workers leave (their tasks go back to ready), failed tasks are retried (unblocking their
      * dependents), a paused swarm is resumed.
      */
-    private Start resumeOrCreate(Hive engine, Plan valid, Path dbFile, RunDisplay display) {
+    private Start resumeOrCreate(Hive engine, Plan valid, Path dbFile, Path logRoot, RunDisplay display)
+            throws InterruptedException {
         Optional<Swarm> earlier = engine.swarms().stream()
                 .filter(s -> s.name().equals(valid.name()) && s.status() != SwarmStatus.CANCELLED)
                 .max(Comparator.comparing(Swarm::createdAt));
@@ -358,6 +361,10 @@ final class RunCommand implements Callable<Integer> {
             Optional<String> change = change(valid, swarm, tasks);
             if (change.isEmpty()) {
                 long shown = follow(engine, swarm.id(), 0, null);
+                int leftovers = TaskProcess.endLeftovers(logRoot.resolve(swarm.id()), Launch.DEFAULT_GRACE);
+                if (leftovers > 0) {
+                    display.note("ended " + plural(leftovers, "process group") + " an earlier run left running");
+                }
                 for (Agent agent : engine.agents()) {
                     if (agent.id().endsWith("." + swarm.id()) && agent.status() == AgentStatus.ACTIVE) {
                         engine.leave(agent.id());

@@ -245,6 +245,30 @@ class RunProcessIT {
     }
 
     @Test
+    void aRunAfterAKillNineEndsTheCommandsItLeftRunningBeforeRunningTheirTasksAgain() throws Exception {
+        plan("""
+                name: crashed
+                tasks:
+                  - id: work
+                    run: "if [ -f first.pid ]; then echo again >> runs.txt; else echo $$ > first.pid; sleep 120; fi"
+                    max_attempts: 2
+                    files: [out.txt]
+                """);
+        Process first = start("plan.yaml");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("first.pid")));
+        first.destroyForcibly().waitFor();
+        assertThat(alive("first.pid")).as("the command outlives its hive (a session of its own)").isTrue();
+
+        Run second = run("plan.yaml");
+
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertGone("first.pid");
+        assertThat(lines("runs.txt")).containsExactly("again");
+        assertThat(second.events("run_note")).extracting(e -> e.get("message").asText())
+                .anyMatch(note -> note.equals("ended 1 process group an earlier run left running"));
+    }
+
+    @Test
     void aSecondRunOnTheSameDatabaseIsRefusedWhileTheFirstRuns() throws Exception {
         plan("""
                 name: busy

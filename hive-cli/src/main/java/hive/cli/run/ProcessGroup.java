@@ -74,9 +74,18 @@ sealed interface ProcessGroup {
 
         /** Whether {@code kill} found a process of the group; empty when it could not be run. */
         private Optional<Boolean> kill(String signal) throws InterruptedException {
+            return signalGroup(leader.pid(), signal);
+        }
+
+        /**
+         * Sends {@code signal} ({@code TERM}, {@code KILL}, {@code 0}) to process group {@code
+         * pgid} with the shell's {@code kill}: whether a process of it was found; empty when no
+         * process can be started.
+         */
+        static Optional<Boolean> signalGroup(long pgid, String signal) throws InterruptedException {
             Process kill;
             try {
-                kill = new ProcessBuilder("sh", "-c", "kill -s " + signal + " -- -" + leader.pid())
+                kill = new ProcessBuilder("sh", "-c", "kill -s " + signal + " -- -" + pgid)
                         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                         .redirectError(ProcessBuilder.Redirect.DISCARD)

@@ -13,10 +13,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One attempt of a task's command, running: {@code sh -c COMMAND} in the launch's working
@@ -38,6 +41,8 @@ import java.util.stream.Stream;
  * #stop} or {@link #kill} the attempt.
  */
 public final class TaskProcess {
+
+    private static final Logger log = LoggerFactory.getLogger(TaskProcess.class);
 
     private static final boolean SETSID_ON_PATH = onPath("setsid");
     private static final File NO_INPUT = new File("/dev/null");
@@ -81,6 +86,9 @@ public final class TaskProcess {
             ProcessGroup group = ownSession
                     ? new ProcessGroup.Session(shell.toHandle())
                     : new ProcessGroup.Tree(shell.toHandle());
+            if (ownSession) {
+                recordGroup(launch.logFile(), shell.toHandle());
+            }
             return new TaskProcess(launch, shell, group, startNanos);
         } catch (CannotStart refused) {
             appendToLog(launch.logFile(), "hive: " + refused.getMessage() + "\n");
@@ -108,6 +116,7 @@ public final class TaskProcess {
             }
             int exitCode = shell.waitFor();
             end(launch.grace());
+            deleteQuietly(groupFile(launch.logFile()));
             Duration duration = elapsed();
             result = new AttemptResult(exitCode, ending.compareAndSet(null, Ending.EXITED) ? Ending.EXITED
                     : ending.get(), duration, tail(), launch.logFile());
@@ -161,6 +170,97 @@ public final class TaskProcess {
 
     private Duration elapsed() {
         return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    /**
+     * The file that names a running attempt's process group, next to its log: {@code
+     * attempt-<n>.pid}, holding the group id (the shell's pid) and the shell's start time in epoch
+     * milliseconds. Written when the attempt starts, deleted once nothing of it is left, so a file
+     * still there after its {@code hive} died names processes that may still run: {@link
+     * #endLeftovers} ends them.
+     */
+    static Path groupFile(Path logFile) {
+        String name = logFile.getFileName().toString();
+        return logFile.resolveSibling((name.endsWith(".log") ? name.substring(0, name.length() - 4) : name) + ".pid");
+    }
+
+    private static void recordGroup(Path logFile, ProcessHandle shell) {
+        String started = shell.info().startInstant().map(at -> Long.toString(at.toEpochMilli())).orElse("-");
+        try {
+            Files.writeString(groupFile(logFile), shell.pid() + " " + started + "\n", StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            log.warn("cannot record the process group of {}: {}; if hive dies, its processes are not ended by "
+                    + "the next run", logFile, e.getMessage());
+        }
+    }
+
+    /**
+     * Ends the process groups of attempts whose {@code hive} died while they ran: every group
+     * named by an {@code attempt-<n>.pid} file under {@code folder} that still has a process
+     * (SIGTERM, SIGKILL after {@code grace}), then deletes the file. A group is ended only when
+     * it is certainly the one recorded: its leader runs with the recorded start time, or it has
+     * left but processes of its group remain (Linux does not hand out a pid while a group still
+     * uses it). Returns how many groups were ended.
+     */
+    public static int endLeftovers(Path folder, Duration grace) throws InterruptedException {
+        if (!Files.isDirectory(folder)) {
+            return 0;
+        }
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(folder, 2)) {
+            files = walk.filter(f -> f.getFileName().toString().matches("attempt-\\d+\\.pid")).toList();
+        } catch (IOException | java.io.UncheckedIOException e) {
+            log.warn("cannot look for processes left by an earlier run under {}: {}", folder, e.getMessage());
+            return 0;
+        }
+        int ended = 0;
+        for (Path file : files) {
+            if (endLeftover(file, grace)) {
+                ended++;
+            }
+            deleteQuietly(file);
+        }
+        return ended;
+    }
+
+    private static boolean endLeftover(Path file, Duration grace) throws InterruptedException {
+        String[] fields;
+        try {
+            fields = Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ");
+        } catch (IOException e) {
+            return false;
+        }
+        long pgid;
+        try {
+            pgid = Long.parseLong(fields[0]);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        Optional<ProcessHandle> leader = ProcessHandle.of(pgid).filter(ProcessHandle::isAlive);
+        boolean ours = leader.isPresent()
+                ? fields.length > 1 && leader.get().info().startInstant()
+                        .map(at -> Long.toString(at.toEpochMilli()).equals(fields[1])).orElse(false)
+                : ProcessGroup.ProcTable.AVAILABLE && ProcessGroup.ProcTable.anyInGroup(pgid, false);
+        if (!ours) {
+            return false;
+        }
+        log.info("ending process group {} left running by an earlier run ({})", pgid, file);
+        ProcessGroup.Session.signalGroup(pgid, "TERM");
+        long deadline = System.nanoTime() + grace.toNanos();
+        while (System.nanoTime() < deadline && ProcessGroup.Session.signalGroup(pgid, "0").orElse(false)
+                && (!ProcessGroup.ProcTable.AVAILABLE || ProcessGroup.ProcTable.anyInGroup(pgid, false))) {
+            Thread.sleep(POLL);
+        }
+        ProcessGroup.Session.signalGroup(pgid, "KILL");
+        return true;
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            log.debug("cannot delete {}: {}", file, e.getMessage());
+        }
     }
 
     private static void createLog(Path logFile) throws CannotStart {
