@@ -226,9 +226,29 @@ final class AgentCommand implements Callable<Integer> {
                 return status.get() == SwarmStatus.COMPLETED ? ExitCode.OK : ExitCode.FAILED;
             }
         }
+        Path logsRoot = logs.toAbsolutePath().normalize();
+        int leftovers = TaskProcess.endLeftovers(logsRoot, Launch.DEFAULT_GRACE, agentId);
+        if (leftovers > 0) {
+            out.println("ended " + leftovers + " process group" + (leftovers == 1 ? "" : "s") + " an earlier run of "
+                    + agentId + " left running");
+        }
         Optional<Registered> registered = work.register();
         if (registered.isEmpty()) {
             return stoppedCode();
+        }
+        List<String> inherited = registered.get().agent().currentTasks();
+        if (!inherited.isEmpty()) {
+            // An earlier process of this id died holding them: nothing here runs them, so give them back now
+            // rather than when their timeout passes (this agent's heartbeats keep its session alive).
+            out.println("agent " + agentId + " still held " + String.join(", ", inherited) + " from an earlier run: "
+                    + "giving " + (inherited.size() == 1 ? "it" : "them") + " back");
+            if (!work.leave()) {
+                return stoppedCode();
+            }
+            registered = work.register();
+            if (registered.isEmpty()) {
+                return stoppedCode();
+            }
         }
         out.println("agent " + agentId + " registered at " + url + " (" + describe() + ")");
         Map<String, String> env = new LinkedHashMap<>();
@@ -236,7 +256,7 @@ final class AgentCommand implements Callable<Integer> {
         if (tokenValue != null && registered.get().token() != null) {
             env.put("HIVE_TOKEN", registered.get().token());
         }
-        LaunchSettings settings = new LaunchSettings(workingDirectory, logs.toAbsolutePath().normalize(),
+        LaunchSettings settings = new LaunchSettings(workingDirectory, logsRoot,
                 Optional.ofNullable(exec), env);
         Lines lines = new Lines(out, settings, running, () -> stoppedBy != null);
 

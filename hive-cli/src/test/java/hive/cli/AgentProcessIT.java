@@ -153,6 +153,47 @@ class AgentProcessIT {
     }
 
     @Test
+    void anAgentStartedAgainAfterSigkillEndsWhatItLeftRunningAndGivesBackWhatItHeld() throws Exception {
+        // given an agent whose first attempt of the only task hangs, killed with SIGKILL mid-task
+        String url = startServer().url();
+        Swarm swarm = hive.createSwarm(plan("restart", 2, 0, List.of("slow"),
+                "echo $$ > pids/$HIVE_TASK_ID.$HIVE_ATTEMPT; "
+                        + "if [ \\\"$HIVE_ATTEMPT\\\" = 1 ]; then touch started/slow; sleep 300; fi; "
+                        + "echo $HIVE_AGENT_ID >> done/$HIVE_TASK_ID", false));
+        AgentProcess first = startAgent("solo", url, swarm.id());
+        await().atMost(LONG).until(() -> Files.exists(work.resolve("started/slow")));
+        first.process().destroyForcibly();
+        assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
+        long orphan = Long.parseLong(Files.readString(work.resolve("pids/slow.1")).strip());
+        assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false))
+                .as("the attempt outlives its agent (a session of its own)").isTrue();
+
+        // when it is started again with the same id, before its session times out
+        AgentProcess again = startAgent("solo", url, swarm.id());
+
+        // then the orphaned attempt is ended, the task is given back at once and done by the new process
+        assertThat(again.awaitExit()).as(again.describe()).isZero();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !running(orphan));
+        Task slow = hive.task(swarm.id(), "slow");
+        assertThat(slow.status()).isEqualTo(TaskState.COMPLETED);
+        assertThat(slow.attempt()).isEqualTo(2);
+        assertThat(Files.readAllLines(work.resolve("done/slow"))).containsExactly("solo");
+        assertThat(again.stdout()).contains("ended 1 process group an earlier run of solo left running")
+                .contains("agent solo still held " + swarm.id() + "/slow from an earlier run: giving it back");
+    }
+
+    /** Whether the process runs: it exists and is not a zombie (/proc, Linux). */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
+    @Test
     void agentsCarryOnThroughAServerRestart() throws Exception {
         // given two agents working on a swarm
         Server server = startServer();

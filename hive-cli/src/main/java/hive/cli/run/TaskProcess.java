@@ -87,7 +87,8 @@ public final class TaskProcess {
                     ? new ProcessGroup.Session(shell.toHandle())
                     : new ProcessGroup.Tree(shell.toHandle());
             if (ownSession) {
-                recordGroup(launch.logFile(), shell.toHandle());
+                recordGroup(launch.logFile(), shell.toHandle(),
+                        launch.environment().getOrDefault("HIVE_AGENT_ID", "-"));
             }
             return new TaskProcess(launch, shell, group, startNanos);
         } catch (CannotStart refused) {
@@ -174,8 +175,8 @@ public final class TaskProcess {
 
     /**
      * The file that names a running attempt's process group, next to its log: {@code
-     * attempt-<n>.pid}, holding the group id (the shell's pid) and the shell's start time in epoch
-     * milliseconds. Written when the attempt starts, deleted once nothing of it is left, so a file
+     * attempt-<n>.pid}, holding the group id (the shell's pid), the shell's start time in epoch
+     * milliseconds and the agent that ran it. Written when the attempt starts, deleted once nothing of it is left, so a file
      * still there after its {@code hive} died names processes that may still run: {@link
      * #endLeftovers} ends them.
      */
@@ -184,10 +185,11 @@ public final class TaskProcess {
         return logFile.resolveSibling((name.endsWith(".log") ? name.substring(0, name.length() - 4) : name) + ".pid");
     }
 
-    private static void recordGroup(Path logFile, ProcessHandle shell) {
+    private static void recordGroup(Path logFile, ProcessHandle shell, String agentId) {
         String started = shell.info().startInstant().map(at -> Long.toString(at.toEpochMilli())).orElse("-");
         try {
-            Files.writeString(groupFile(logFile), shell.pid() + " " + started + "\n", StandardCharsets.US_ASCII);
+            Files.writeString(groupFile(logFile), shell.pid() + " " + started + " " + agentId + "\n",
+                    StandardCharsets.UTF_8);
         } catch (IOException e) {
             log.warn("cannot record the process group of {}: {}; if hive dies, its processes are not ended by "
                     + "the next run", logFile, e.getMessage());
@@ -203,11 +205,20 @@ public final class TaskProcess {
      * uses it). Returns how many groups were ended.
      */
     public static int endLeftovers(Path folder, Duration grace) throws InterruptedException {
+        return endLeftovers(folder, grace, null);
+    }
+
+    /**
+     * As {@link #endLeftovers(Path, Duration)}, for the attempts of one agent only ({@code agentId};
+     * null for any): an agent started again ends what its killed self left, and nothing of
+     * other agents sharing the folder.
+     */
+    public static int endLeftovers(Path folder, Duration grace, String agentId) throws InterruptedException {
         if (!Files.isDirectory(folder)) {
             return 0;
         }
         List<Path> files;
-        try (Stream<Path> walk = Files.walk(folder, 2)) {
+        try (Stream<Path> walk = Files.walk(folder, 3)) {
             files = walk.filter(f -> f.getFileName().toString().matches("attempt-\\d+\\.pid")).toList();
         } catch (IOException | java.io.UncheckedIOException e) {
             log.warn("cannot look for processes left by an earlier run under {}: {}", folder, e.getMessage());
@@ -215,7 +226,16 @@ public final class TaskProcess {
         }
         int ended = 0;
         for (Path file : files) {
-            if (endLeftover(file, grace)) {
+            String[] fields;
+            try {
+                fields = Files.readString(file, StandardCharsets.UTF_8).trim().split(" ");
+            } catch (IOException e) {
+                continue;
+            }
+            if (agentId != null && !(fields.length > 2 && fields[2].equals(agentId))) {
+                continue;
+            }
+            if (endLeftover(file, fields, grace)) {
                 ended++;
             }
             deleteQuietly(file);
@@ -223,13 +243,7 @@ public final class TaskProcess {
         return ended;
     }
 
-    private static boolean endLeftover(Path file, Duration grace) throws InterruptedException {
-        String[] fields;
-        try {
-            fields = Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ");
-        } catch (IOException e) {
-            return false;
-        }
+    private static boolean endLeftover(Path file, String[] fields, Duration grace) throws InterruptedException {
         long pgid;
         try {
             pgid = Long.parseLong(fields[0]);
