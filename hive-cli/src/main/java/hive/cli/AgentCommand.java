@@ -193,6 +193,7 @@ final class AgentCommand implements Callable<Integer> {
             main = Thread.currentThread();
             Signals.handle("INT", () -> signalled("INT"));
             Signals.handle("TERM", () -> signalled("TERM"));
+            Signals.handle("HUP", () -> signalled("HUP")); // the terminal closed; stays ignored under nohup
             try {
                 return work(url, tokenValue, workingDirectory, running, out, err);
             } catch (HiveApiException e) {

@@ -242,6 +242,7 @@ final class RunCommand implements Callable<Integer> {
         };
         Signals.handle("INT", onInterrupt);
         Signals.handle("TERM", onInterrupt);
+        Signals.handle("HUP", onInterrupt); // the terminal closed; stays ignored under nohup
 
         ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("heartbeats").factory());

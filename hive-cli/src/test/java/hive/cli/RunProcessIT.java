@@ -312,6 +312,25 @@ class RunProcessIT {
     }
 
     @Test
+    void closingTheTerminalStopsLikeAFirstCtrlC() throws Exception {
+        plan("""
+                name: hangup
+                tasks:
+                  - {id: slow, run: "touch slow.started; sleep 2; touch slow.done"}
+                  - {id: next, run: "touch next.done", depends_on: [slow]}
+                """);
+        Process hive = start("plan.yaml");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("slow.started")));
+
+        signal(hive, "HUP");
+        Run run = finish(hive);
+
+        assertThat(run.exitCode()).isEqualTo(130);
+        assertThat(dir.resolve("slow.done")).as("the running task finished").exists();
+        assertThat(dir.resolve("next.done")).as("nothing new started").doesNotExist();
+    }
+
+    @Test
     void runningTasksAreStoppedWhenTheGraceEnds() throws Exception {
         plan("""
                 name: stop-them
