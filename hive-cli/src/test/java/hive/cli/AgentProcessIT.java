@@ -162,6 +162,9 @@ class AgentProcessIT {
                         + "echo $HIVE_AGENT_ID >> done/$HIVE_TASK_ID", false));
         AgentProcess first = startAgent("solo", url, swarm.id());
         await().atMost(LONG).until(() -> Files.exists(work.resolve("started/slow")));
+        // the agent records the attempt's process group just after starting it: wait for that record
+        Path record = folder.resolve("logs").resolve(swarm.id()).resolve("slow/attempt-1.pid");
+        await().atMost(LONG).until(() -> Files.exists(record) && !Files.readString(record).isBlank());
         first.process().destroyForcibly();
         assertThat(first.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
         long orphan = Long.parseLong(Files.readString(work.resolve("pids/slow.1")).strip());

@@ -256,6 +256,12 @@ class RunProcessIT {
                 """);
         Process first = start("plan.yaml");
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(dir.resolve("first.pid")));
+        // hive records the attempt's process group just after starting it: wait for that record
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            try (var files = Files.walk(dir.resolve(".hive/logs"))) {
+                return files.anyMatch(f -> f.endsWith(Path.of("work", "attempt-1.pid")));
+            }
+        });
         first.destroyForcibly().waitFor();
         assertThat(alive("first.pid")).as("the command outlives its hive (a session of its own)").isTrue();
 

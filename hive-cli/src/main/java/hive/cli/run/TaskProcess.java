@@ -188,8 +188,11 @@ public final class TaskProcess {
     private static void recordGroup(Path logFile, ProcessHandle shell, String agentId) {
         String started = shell.info().startInstant().map(at -> Long.toString(at.toEpochMilli())).orElse("-");
         try {
-            Files.writeString(groupFile(logFile), shell.pid() + " " + started + " " + agentId + "\n",
-                    StandardCharsets.UTF_8);
+            Path file = groupFile(logFile);
+            Path partial = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(partial, shell.pid() + " " + started + " " + agentId + "\n", StandardCharsets.UTF_8);
+            Files.move(partial, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING); // whole or absent, if hive dies now
         } catch (IOException e) {
             log.warn("cannot record the process group of {}: {}; if hive dies, its processes are not ended by "
                     + "the next run", logFile, e.getMessage());
