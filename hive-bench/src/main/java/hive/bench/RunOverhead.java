@@ -8,7 +8,6 @@ import hive.agents.Registration;
 import hive.cli.run.AttemptListener;
 import hive.cli.run.Assignment;
 import hive.cli.run.AttemptResult;
-import hive.cli.run.CannotStart;
 import hive.cli.run.Crew;
 import hive.cli.run.EmbeddedWork;
 import hive.cli.run.LaunchSettings;
@@ -123,58 +122,46 @@ final class RunOverhead {
      * threads; nothing of HiveMind.
      */
     private static Timing spawns(Options options, Path dir) throws InterruptedException {
-        AtomicInteger next = new AtomicInteger();
-        AtomicLong failures = new AtomicLong();
-        long cpu = cpuNanos();
-        long start = System.nanoTime();
-        List<Thread> threads = new ArrayList<>();
-        for (int w = 0; w < options.workers(); w++) {
-            Path log = dir.resolve("spawn-" + w + ".log");
-            threads.add(Thread.ofPlatform().start(() -> {
-                while (next.getAndIncrement() < options.tasks()) {
-                    try {
-                        Process p = new ProcessBuilder(SPAWN).directory(dir.toFile()).redirectErrorStream(true)
-                                .redirectOutput(log.toFile()).start();
-                        if (p.waitFor() != 0) {
-                            failures.incrementAndGet();
-                        }
-                    } catch (IOException | InterruptedException e) {
-                        failures.incrementAndGet();
-                    }
-                }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        Timing timing = new Timing("spawns", System.nanoTime() - start, cpuNanos() - cpu);
-        if (failures.get() > 0) {
-            throw new IllegalStateException(failures.get() + " bare spawns failed");
-        }
-        return timing;
+        return onWorkers("spawns", options, (worker, task) -> {
+            Process p = new ProcessBuilder(SPAWN).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("spawn-" + worker + ".log").toFile()).start();
+            return p.waitFor() == 0;
+        });
     }
 
     /** The commands through TaskProcess, as a worker runs an attempt, on the same number of threads. */
     private static Timing floor(Options options, Path dir) throws InterruptedException {
         LaunchSettings settings = new LaunchSettings(dir, dir.resolve("logs"), Optional.empty(), Map.of());
+        return onWorkers("TaskProcess", options, (worker, task) -> {
+            Assignment attempt = new Assignment("floor", "t" + task, null, null, "true", 1, 1, 1800,
+                    OptionalLong.empty(), "{}");
+            return TaskProcess.start(settings.launch(attempt, "floor-" + worker)).await().succeeded();
+        });
+    }
+
+    /** One command run by a worker thread: whether it succeeded. */
+    @FunctionalInterface
+    private interface Command {
+        boolean run(int worker, int task) throws Exception;
+    }
+
+    /** Runs {@code --tasks} commands on {@code --workers} threads, timing wall and CPU; any failure is thrown. */
+    private static Timing onWorkers(String kind, Options options, Command command) throws InterruptedException {
         AtomicInteger next = new AtomicInteger();
         AtomicLong failures = new AtomicLong();
         long cpu = cpuNanos();
         long start = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < options.workers(); w++) {
-            String agent = "floor-" + w;
+            int worker = w;
             threads.add(Thread.ofPlatform().start(() -> {
-                int i;
-                while ((i = next.getAndIncrement()) < options.tasks()) {
-                    Assignment task = new Assignment("floor", "t" + i, null, null, "true", 1, 1, 1800,
-                            OptionalLong.empty(), "{}");
+                int task;
+                while ((task = next.getAndIncrement()) < options.tasks()) {
                     try {
-                        AttemptResult result = TaskProcess.start(settings.launch(task, agent)).await();
-                        if (!result.succeeded()) {
+                        if (!command.run(worker, task)) {
                             failures.incrementAndGet();
                         }
-                    } catch (CannotStart | InterruptedException e) {
+                    } catch (Exception e) {
                         failures.incrementAndGet();
                     }
                 }
@@ -183,9 +170,9 @@ final class RunOverhead {
         for (Thread t : threads) {
             t.join();
         }
-        Timing timing = new Timing("floor", System.nanoTime() - start, cpuNanos() - cpu);
+        Timing timing = new Timing(kind, System.nanoTime() - start, cpuNanos() - cpu);
         if (failures.get() > 0) {
-            throw new IllegalStateException(failures.get() + " bare commands failed");
+            throw new IllegalStateException(failures.get() + " commands failed (" + kind + ")");
         }
         return timing;
     }

@@ -34,9 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
@@ -261,26 +258,18 @@ final class AgentCommand implements Callable<Integer> {
                 Optional.ofNullable(exec), env);
         Lines lines = new Lines(out, settings, running, () -> stoppedBy != null);
 
-        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("heartbeats").factory());
-        long every = Math.round(heartbeatS * 1000);
-        heartbeats.scheduleWithFixedDelay(() -> work.heartbeat(agentId), every, every, TimeUnit.MILLISECONDS);
         Crew started;
-        try {
-            synchronized (stopping) {
-                if (stoppedBy != null) {
-                    return leave(out);
-                }
-                crew = new Crew(work, settings, lines);
-                started = crew;
-                for (int i = 0; i < maxTasks; i++) {
-                    crew.start(agentId);
-                }
+        synchronized (stopping) {
+            if (stoppedBy != null) {
+                return leave(out);
             }
-            started.awaitEnd();
-        } finally {
-            heartbeats.shutdownNow();
+            crew = new Crew(work, settings, lines, Duration.ofMillis(Math.round(heartbeatS * 1000)));
+            started = crew;
+            for (int i = 0; i < maxTasks; i++) {
+                crew.start(agentId);
+            }
         }
+        started.awaitEnd();
         if (stoppedBy != null) {
             out.println("stopped by SIG" + stoppedBy + "; " + lines.tally());
             return leave(out);
@@ -467,7 +456,7 @@ final class AgentCommand implements Callable<Integer> {
         @Override
         public void started(String agentId, Assignment task, TaskProcess attempt) {
             running.add(task, attempt);
-            print("started   " + task.ref() + " " + attempts(task) + " (log " + relative(settings.logFile(task))
+            print("started   " + task.ref() + " " + attempts(task) + " (log " + RunDisplay.relative(settings.logFile(task))
                     + ")");
         }
 
@@ -523,9 +512,5 @@ final class AgentCommand implements Callable<Integer> {
             return first.replaceAll("\\p{Cntrl}", " ");
         }
 
-        private static Path relative(Path path) {
-            Path here = Path.of("").toAbsolutePath();
-            return path.startsWith(here) ? here.relativize(path) : path;
-        }
     }
 }

@@ -1,5 +1,7 @@
 package hive.cli;
 
+import static hive.cli.run.RunDisplay.relative;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import hive.Hive;
 import hive.agents.Agent;
@@ -46,9 +48,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -198,11 +197,11 @@ final class RunCommand implements Callable<Integer> {
         ObjectMapper mapper = Json.mapper();
         long began = System.nanoTime();
         Path logRoot = logs != null ? logs.toAbsolutePath() : dbFile.getParent().resolve("logs");
+        LaunchSettings settings = new LaunchSettings(workingDirectory, logRoot, Optional.ofNullable(exec), Map.of());
+        RunDisplay.LogFiles logFiles = (swarm, task, attempt) -> relative(settings.logFile(swarm, task, attempt));
         RunDisplay display = json ? RunDisplay.json(out, Json::event, mapper)
-                : onTerminal() ? RunDisplay.live(out, (s, t, n) -> relative(logRoot.resolve(s).resolve(t)
-                        .resolve("attempt-" + n + ".log")), terminalWidth())
-                : RunDisplay.plain(out, (s, t, n) -> relative(logRoot.resolve(s).resolve(t).resolve("attempt-" + n
-                        + ".log")));
+                : onTerminal() ? RunDisplay.live(out, logFiles, terminalWidth())
+                : RunDisplay.plain(out, logFiles);
 
         Start start = resumeOrCreate(engine, valid, dbFile, logRoot, display);
         Swarm swarm = start.swarm();
@@ -226,9 +225,8 @@ final class RunCommand implements Callable<Integer> {
             agents.add(id);
         }
 
-        LaunchSettings settings = new LaunchSettings(workingDirectory, logRoot,
-                Optional.ofNullable(exec), Map.of());
-        Crew crew = new Crew(new EmbeddedWork(engine, swarmId, mapper), settings, new TakenBackNotes(display));
+        Crew crew = new Crew(new EmbeddedWork(engine, swarmId, mapper), settings, new TakenBackNotes(display),
+                Hive.DEFAULT_SESSION_TIMEOUT.dividedBy(6));
         AtomicInteger interrupts = new AtomicInteger();
         Runnable onInterrupt = () -> {
             if (interrupts.incrementAndGet() == 1) {
@@ -244,16 +242,6 @@ final class RunCommand implements Callable<Integer> {
         Signals.handle("TERM", onInterrupt);
         Signals.handle("HUP", onInterrupt); // the terminal closed; stays ignored under nohup
 
-        ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("heartbeats").factory());
-        long every = Hive.DEFAULT_SESSION_TIMEOUT.toMillis() / 6;
-        heartbeats.scheduleAtFixedRate(() -> agents.forEach(id -> {
-            try {
-                engine.heartbeat(id);
-            } catch (RuntimeException e) {
-                log.warn("heartbeat of {} failed: {}", id, e.getMessage());
-            }
-        }), every, every, TimeUnit.MILLISECONDS);
         try {
             agents.forEach(crew::start);
             Thread end = Thread.ofPlatform().name("run end").start(() -> {
@@ -267,12 +255,13 @@ final class RunCommand implements Callable<Integer> {
             while (end.isAlive()) {
                 end.join(TICK.toMillis());
                 seen = follow(engine, swarmId, seen, display);
-                display.tick(engine.progress(swarmId), engine.tasks(swarmId, Optional.of(TaskState.IN_PROGRESS)),
-                        Instant.now());
+                if (display.ticks()) { // two reads every tick: only for a display that draws them
+                    display.tick(engine.progress(swarmId),
+                            engine.tasks(swarmId, Optional.of(TaskState.IN_PROGRESS)), Instant.now());
+                }
             }
             follow(engine, swarmId, seen, display);
         } finally {
-            heartbeats.shutdownNow();
             for (String id : agents) {
                 leaveQuietly(engine, id);
             }
@@ -468,11 +457,6 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** A path relative to the working directory when it is below it, for shorter lines. */
-    private static Path relative(Path path) {
-        Path here = Path.of("").toAbsolutePath();
-        return path.startsWith(here) ? here.relativize(path) : path;
-    }
 
     /** The terminal's width: $COLUMNS when the shell exports it, else 80. */
     private static int terminalWidth() {

@@ -3,6 +3,7 @@ package hive.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import hive.cli.run.Pids;
 import hive.client.Agent;
 import hive.client.AgentStatus;
 import hive.client.HiveApiException;
@@ -176,24 +177,13 @@ class AgentProcessIT {
 
         // then the orphaned attempt is ended, the task is given back at once and done by the new process
         assertThat(again.awaitExit()).as(again.describe()).isZero();
-        await().atMost(Duration.ofSeconds(5)).until(() -> !running(orphan));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !Pids.running(orphan));
         Task slow = hive.task(swarm.id(), "slow");
         assertThat(slow.status()).isEqualTo(TaskState.COMPLETED);
         assertThat(slow.attempt()).isEqualTo(2);
         assertThat(Files.readAllLines(work.resolve("done/slow"))).containsExactly("solo");
         assertThat(again.stdout()).contains("ended 1 process group an earlier run of solo left running")
                 .contains("agent solo still held " + swarm.id() + "/slow from an earlier run: giving it back");
-    }
-
-    /** Whether the process runs: it exists and is not a zombie (/proc, Linux). */
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException gone) {
-            return false;
-        }
     }
 
     @Test

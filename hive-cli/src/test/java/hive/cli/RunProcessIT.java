@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import hive.cli.run.Pids;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
@@ -426,23 +427,9 @@ class RunProcessIT {
         await(pidFile + " is gone").atMost(Duration.ofSeconds(3)).until(() -> !alive(pidFile));
     }
 
-    /**
-     * Whether the process whose pid the file holds still runs. An ended process whose parent has
-     * not reaped it yet (a zombie, as an orphan is until PID 1 gets to it) runs nothing: it counts
-     * as gone.
-     */
+    /** Whether the process whose pid the file holds still runs (a zombie counts as gone). */
     private boolean alive(String pidFile) throws IOException {
-        long pid = Long.parseLong(Files.readString(dir.resolve(pidFile)).trim());
-        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException e) {
-            return !Files.exists(Path.of("/proc/" + pid)); // no /proc: trust ProcessHandle
-        }
+        return Pids.running(Long.parseLong(Files.readString(dir.resolve(pidFile)).trim()));
     }
 
     private Run run(String... args) throws Exception {

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -28,7 +30,12 @@ public final class Crew {
     private final WorkSource source;
     private final LaunchSettings settings;
     private final AttemptListener listener;
+    private final Duration heartbeatEvery;
     private final List<Thread> threads = new ArrayList<>();
+    /** The agents the workers claim as, each heartbeated once per beat. */
+    private final Set<String> agents = ConcurrentHashMap.newKeySet();
+    /** Renews the agents' sessions, from the first worker's start; guarded by {@code this}. */
+    private ScheduledExecutorService heartbeats;
     /** Set once claiming should end; read by every worker before it claims. */
     private volatile boolean stopping;
     /** Set once running attempts are to be killed, including any started from now on. */
@@ -41,27 +48,62 @@ public final class Crew {
     private final Set<TaskProcess> running = ConcurrentHashMap.newKeySet();
     private final AtomicInteger stops = new AtomicInteger();
 
+    /** Heartbeats every 10 s: a sixth of the default session timeout. */
     public Crew(WorkSource source, LaunchSettings settings, AttemptListener listener) {
+        this(source, settings, listener, Duration.ofSeconds(10));
+    }
+
+    /** @param heartbeatEvery how often the session of each of the crew's agents is renewed while it works */
+    public Crew(WorkSource source, LaunchSettings settings, AttemptListener listener, Duration heartbeatEvery) {
         this.source = source;
         this.settings = settings;
         this.listener = listener;
+        this.heartbeatEvery = heartbeatEvery;
     }
 
-    /** Starts one worker for {@code agentId}, on a thread named after it. */
+    /**
+     * Starts one worker for {@code agentId}, on a thread named after it. Several workers may share
+     * an agent (one per task it may hold); each agent's session is renewed once per heartbeat.
+     */
     public synchronized void start(String agentId) {
+        if (heartbeats == null) {
+            heartbeats = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("heartbeats").factory());
+            heartbeats.scheduleWithFixedDelay(this::heartbeat, heartbeatEvery.toMillis(), heartbeatEvery.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+        agents.add(agentId);
         Thread thread = Thread.ofPlatform().name("worker " + agentId).unstarted(new Worker(agentId, this));
         threads.add(thread);
         thread.start();
     }
 
-    /** Waits until every worker has ended: the swarm finished, or the crew was stopped. */
+    private void heartbeat() {
+        for (String agentId : agents) {
+            try {
+                source.heartbeat(agentId);
+            } catch (RuntimeException e) {
+                log.warn("heartbeat of {} failed: {}", agentId, e.getMessage());
+            }
+        }
+    }
+
+    /** Waits until every worker has ended (the swarm finished, or the crew was stopped); heartbeats end then. */
     public void awaitEnd() throws InterruptedException {
         List<Thread> all;
         synchronized (this) {
             all = List.copyOf(threads);
         }
-        for (Thread thread : all) {
-            thread.join();
+        try {
+            for (Thread thread : all) {
+                thread.join();
+            }
+        } finally {
+            synchronized (this) {
+                if (heartbeats != null) {
+                    heartbeats.shutdownNow();
+                }
+            }
         }
     }
 

@@ -44,7 +44,12 @@ public record LaunchSettings(Path workingDirectory, Path logRoot, Optional<Strin
 
     /** The log file of an attempt. */
     public Path logFile(Assignment task) {
-        return logRoot.resolve(task.swarmId()).resolve(task.taskId()).resolve("attempt-" + task.attempt() + ".log");
+        return logFile(task.swarmId(), task.taskId(), task.attempt());
+    }
+
+    /** The log file of attempt {@code attempt} of a task. */
+    public Path logFile(String swarmId, String taskId, int attempt) {
+        return logRoot.resolve(swarmId).resolve(taskId).resolve("attempt-" + attempt + ".log");
     }
 
     /**

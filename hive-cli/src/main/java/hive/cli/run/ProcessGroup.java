@@ -44,16 +44,28 @@ sealed interface ProcessGroup {
      */
     boolean isAlive() throws InterruptedException;
 
-    /** A process group led by {@code leader}, which {@code setsid} made a session leader. */
-    record Session(ProcessHandle leader, Tree fallback, long startNanos) implements ProcessGroup {
+    /**
+     * The process group {@code pgid}, whose leader {@code setsid} made a session leader. {@code
+     * fallback} (null when the leader is gone) is used when no {@code kill} process can be
+     * started; {@code startNanos} is when the group began, for {@link ProcTable#anyInGroup}.
+     */
+    record Session(long pgid, Tree fallback, long startNanos) implements ProcessGroup {
 
         /** Signals the group through the shell's {@code kill}; the tree when no process can be started. */
         Session(ProcessHandle leader) {
-            this(leader, new Tree(leader), System.nanoTime());
+            this(leader.pid(), new Tree(leader), System.nanoTime());
+        }
+
+        /**
+         * The group of an attempt whose {@code hive} died, led by {@code leader} if it still runs.
+         * Not recent: the pid counter may have wrapped since it began, so every pid is looked at.
+         */
+        static Session leftover(long pgid, Optional<ProcessHandle> leader) {
+            return new Session(pgid, leader.map(Tree::new).orElse(null), System.nanoTime() - ProcTable.RECENT_NANOS);
         }
 
         private boolean anyInGroup() {
-            return ProcTable.anyInGroup(leader.pid(), System.nanoTime() - startNanos < ProcTable.RECENT_NANOS);
+            return ProcTable.anyInGroup(pgid, System.nanoTime() - startNanos < ProcTable.RECENT_NANOS);
         }
 
         @Override
@@ -61,7 +73,7 @@ sealed interface ProcessGroup {
             if (ProcTable.AVAILABLE && !anyInGroup()) {
                 return false; // the common end of an attempt: nothing left, no kill process needed
             }
-            return kill(signal.name()).orElseGet(() -> fallback.signal(signal));
+            return kill(signal.name()).orElseGet(() -> fallback != null && fallback.signal(signal));
         }
 
         @Override
@@ -69,12 +81,12 @@ sealed interface ProcessGroup {
             if (ProcTable.AVAILABLE) {
                 return anyInGroup();
             }
-            return kill("0").orElseGet(fallback::isAlive);
+            return kill("0").orElseGet(() -> fallback != null && fallback.isAlive());
         }
 
         /** Whether {@code kill} found a process of the group; empty when it could not be run. */
         private Optional<Boolean> kill(String signal) throws InterruptedException {
-            return signalGroup(leader.pid(), signal);
+            return signalGroup(pgid, signal);
         }
 
         /**
@@ -82,7 +94,7 @@ sealed interface ProcessGroup {
          * pgid} with the shell's {@code kill}: whether a process of it was found; empty when no
          * process can be started.
          */
-        static Optional<Boolean> signalGroup(long pgid, String signal) throws InterruptedException {
+        private static Optional<Boolean> signalGroup(long pgid, String signal) throws InterruptedException {
             Process kill;
             try {
                 kill = new ProcessBuilder("sh", "-c", "kill -s " + signal + " -- -" + pgid)

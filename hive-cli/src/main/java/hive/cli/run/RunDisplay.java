@@ -66,6 +66,11 @@ public abstract sealed class RunDisplay {
     /** A new event of the swarm. */
     public abstract void event(Event e);
 
+    /** Whether {@link #tick} draws anything: the caller reads progress and running tasks only then. */
+    public boolean ticks() {
+        return false;
+    }
+
     /** The swarm's progress and its running tasks, now. */
     public void tick(Progress progress, List<Task> running, Instant now) {}
 
@@ -175,6 +180,11 @@ public abstract sealed class RunDisplay {
         }
 
         @Override
+        public boolean ticks() {
+            return true;
+        }
+
+        @Override
         public void tick(Progress p, List<Task> running, Instant now) {
             List<String> lines = new ArrayList<>();
             int done = p.completed() + p.failed() + p.blocked() + p.cancelled();
@@ -266,6 +276,12 @@ public abstract sealed class RunDisplay {
             last = last.substring(0, MAX_OUTPUT_SHOWN - 1) + "…";
         }
         return error.substring(0, newline) + (last.isEmpty() ? "" : ": " + last);
+    }
+
+    /** A path relative to the working directory when it is below it, for shorter lines. */
+    public static Path relative(Path path) {
+        Path here = Path.of("").toAbsolutePath();
+        return path.startsWith(here) ? here.relativize(path) : path;
     }
 
     /** {@code run-2} for the worker {@code run-2.sw_…} of {@code hive run}; other ids as they are. */

@@ -149,11 +149,19 @@ public final class TaskProcess {
      * when the group is already empty.
      */
     private void end(Duration grace) throws InterruptedException {
+        end(group, shell, grace);
+    }
+
+    /**
+     * SIGTERM to the group, then SIGKILL once its {@code shell} (null: none of ours) and every
+     * process of it have gone or {@code grace} has passed, whichever comes first.
+     */
+    private static void end(ProcessGroup group, Process shell, Duration grace) throws InterruptedException {
         if (!group.signal(Signal.TERM)) {
             return;
         }
         long deadline = System.nanoTime() + grace.toNanos();
-        if (shell.waitFor(grace.toNanos(), TimeUnit.NANOSECONDS)) {
+        if (shell == null || shell.waitFor(grace.toNanos(), TimeUnit.NANOSECONDS)) {
             while (System.nanoTime() < deadline && group.isAlive()) {
                 Thread.sleep(POLL);
             }
@@ -254,21 +262,16 @@ public final class TaskProcess {
             return false;
         }
         Optional<ProcessHandle> leader = ProcessHandle.of(pgid).filter(ProcessHandle::isAlive);
+        ProcessGroup group = ProcessGroup.Session.leftover(pgid, leader);
         boolean ours = leader.isPresent()
                 ? fields.length > 1 && leader.get().info().startInstant()
                         .map(at -> Long.toString(at.toEpochMilli()).equals(fields[1])).orElse(false)
-                : ProcessGroup.ProcTable.AVAILABLE && ProcessGroup.ProcTable.anyInGroup(pgid, false);
+                : group.isAlive(); // leader gone, members left: Linux keeps the id while the group uses it
         if (!ours) {
             return false;
         }
         log.info("ending process group {} left running by an earlier run ({})", pgid, file);
-        ProcessGroup.Session.signalGroup(pgid, "TERM");
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (System.nanoTime() < deadline && ProcessGroup.Session.signalGroup(pgid, "0").orElse(false)
-                && (!ProcessGroup.ProcTable.AVAILABLE || ProcessGroup.ProcTable.anyInGroup(pgid, false))) {
-            Thread.sleep(POLL);
-        }
-        ProcessGroup.Session.signalGroup(pgid, "KILL");
+        end(group, null, grace);
         return true;
     }
 

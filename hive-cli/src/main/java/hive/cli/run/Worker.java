@@ -41,25 +41,21 @@ final class Worker implements Runnable {
     private void attempt(Assignment task) {
         WorkSource source = crew.source();
         if (crew.stopping()) {
-            String error = "not started: " + crew.stopReason();
-            crew.listener().ended(agentId, task, Optional.empty(), error, source.fail(task, agentId, error, true));
+            notRun(task, "not started: " + crew.stopReason(), true);
             return;
         }
         if (crew.settings().command(task).isEmpty()) {
             // No other attempt could do better: retrying would only fail the same way.
-            String error = "nothing to run: the task has no 'run' command and no --exec command was given";
-            crew.listener().ended(agentId, task, Optional.empty(), error, source.fail(task, agentId, error, false));
+            notRun(task, "nothing to run: the task has no 'run' command and no --exec command was given", false);
             return;
         }
-        Launch launch;
         TaskProcess process;
         try {
-            launch = crew.settings().launch(task, agentId);
+            Launch launch = crew.settings().launch(task, agentId);
             LaunchSettings.setAsideEarlierLog(launch.logFile());
             process = TaskProcess.start(launch);
-        } catch (CannotStart | IllegalArgumentException e) {
-            String error = "cannot start: " + e.getMessage();
-            crew.listener().ended(agentId, task, Optional.empty(), error, source.fail(task, agentId, error, true));
+        } catch (CannotStart e) {
+            notRun(task, "cannot start: " + e.getMessage(), true);
             return;
         }
         boolean interrupted = false;
@@ -95,6 +91,12 @@ final class Worker implements Runnable {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Reports an attempt that never ran as failed, and tells the listener. */
+    private void notRun(Assignment task, String error, boolean retryable) {
+        crew.listener().ended(agentId, task, Optional.empty(), error, crew.source().fail(task, agentId, error,
+                retryable));
     }
 
     /** The first line of a failed attempt's error: why it failed. */

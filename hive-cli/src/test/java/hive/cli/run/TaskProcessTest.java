@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import hive.cli.run.AttemptResult.Ending;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -230,22 +228,10 @@ class TaskProcessTest {
     private static void assertNoneRunning(List<Long> pids, String which) throws Exception {
         assertThat(pids).as("pids of " + which).isNotEmpty();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (pids.stream().anyMatch(TaskProcessTest::running) && System.nanoTime() < deadline) {
+        while (pids.stream().anyMatch(Pids::running) && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
-        assertThat(pids).as(which + " ended").noneMatch(TaskProcessTest::running);
+        assertThat(pids).as(which + " ended").noneMatch(Pids::running);
     }
 
-    /** Whether the process exists and is not a zombie, from {@code /proc/PID/stat} (Linux). */
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (NoSuchFileException gone) {
-            return false;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
