@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -105,6 +106,17 @@ public final class Hive implements AutoCloseable {
         this.locks = new LockTable();
         this.scheduler = new Scheduler(random, locks);
         this.sessions = new Sessions(scheduler, locks, sessionTimeout);
+        store.onWake(new Store.WakeListener() {
+            @Override
+            public void claimsMayGo() {
+                claimWakeups.wakeAll();
+            }
+
+            @Override
+            public void waitersDequeued(Set<Long> waiterIds) {
+                locks.wake(waiterIds);
+            }
+        });
         store.onCommit(events -> {
             for (Event e : events) {
                 if (CLAIM_WAKING.contains(e.type())) {
@@ -383,32 +395,46 @@ public final class Hive implements AutoCloseable {
 
     private AcquireResult awaitGrant(LockTable.Attempt.Queued queued, long nanos) {
         boolean interrupted = false;
+        long deadline = System.nanoTime() + nanos;
+        CompletableFuture<AcquireResult> outcome = queued.outcome();
         try {
-            try {
-                return queued.outcome().get(Math.max(0, nanos), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                // time is up: give up below
-            } catch (InterruptedException e) {
-                interrupted = true;
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof WaitEnded ended)) {
-                    throw new IllegalStateException("a lock wait failed", e.getCause());
-                }
-                if (closing) {
-                    throw ended; // the waiters go with the store
-                }
-                // Waits ended, the store goes on for a while (a graceful shutdown): leave the queue
-                // as on a time-out, or a release still to come could grant a lock whose caller was
-                // told it did not get it.
+            while (true) {
                 try {
-                    return store.write(tx -> locks.giveUp(tx, queued.waiter(), now()));
-                } catch (IllegalStateException closed) {
-                    throw ended;
+                    return outcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    break; // time is up: give up below
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break;
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof LockTable.DecidedElsewhere) {
+                        // Another node may have granted (or dropped) the waiter: look, and wait on if not.
+                        outcome = locks.rearm(queued.waiter());
+                        AcquireResult decided = store.write(tx -> locks.settle(tx, queued.waiter(), now()));
+                        if (decided != null) {
+                            return decided;
+                        }
+                        continue;
+                    }
+                    if (!(e.getCause() instanceof WaitEnded ended)) {
+                        throw new IllegalStateException("a lock wait failed", e.getCause());
+                    }
+                    if (closing) {
+                        throw ended; // the waiters go with the store
+                    }
+                    // Waits ended, the store goes on for a while (a graceful shutdown): leave the queue
+                    // as on a time-out, or a release still to come could grant a lock whose caller was
+                    // told it did not get it.
+                    try {
+                        return store.write(tx -> locks.giveUp(tx, queued.waiter(), now()));
+                    } catch (IllegalStateException closed) {
+                        throw ended;
+                    }
                 }
             }
             AcquireResult fallback = store.write(tx -> locks.giveUp(tx, queued.waiter(), now()));
             // Granted meanwhile: its outcome completed before this give-up was acknowledged.
-            AcquireResult granted = queued.outcome().getNow(null);
+            AcquireResult granted = outcome.isDone() && !outcome.isCompletedExceptionally() ? outcome.join() : null;
             return granted != null ? granted : fallback;
         } finally {
             locks.forget(queued.waiter());
@@ -616,8 +642,9 @@ public final class Hive implements AutoCloseable {
      * lock leases that ended; returns how many agents, tasks and locks changed.
      */
     public int sweep() {
-        Swept swept = store.write(tx -> new Swept(sessions.expire(tx, now()), scheduler.sweep(tx, now()),
-                locks.expire(tx, now())));
+        Swept swept = store.write(tx -> tx.sweepTurn()
+                ? new Swept(sessions.expire(tx, now()), scheduler.sweep(tx, now()), locks.expire(tx, now()))
+                : new Swept(List.of(), new Outcome<>(0, List.of()), List.of()));
         int changed = swept.lost().size() + swept.tasks().value() + swept.locks().size();
         if (changed > 0) {
             claimWakeups.wakeAll();

@@ -7,8 +7,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fixture of the engine's example tests: a fresh {@link Hive} on a real SQLite file in a
- * temporary folder, a clock moved by hand, no background sweep.
+ * The fixture of the engine's example tests: a fresh {@link Hive} on a real store ({@link Hives}:
+ * a SQLite file in a temporary folder, or a PostgreSQL database of its own), a clock moved by
+ * hand, no background sweep.
  */
 public abstract class EngineTest {
 

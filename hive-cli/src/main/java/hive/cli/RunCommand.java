@@ -148,7 +148,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Path dbFile;
         try {
-            dbFile = DatabaseUrl.sqliteFile(db).toAbsolutePath();
+            dbFile = DatabaseUrl.sqliteFile(db, "hive run").toAbsolutePath();
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

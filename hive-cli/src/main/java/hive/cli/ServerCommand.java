@@ -5,6 +5,8 @@ import hive.server.HiveServer;
 import hive.server.ServerConfig;
 import hive.store.Durability;
 import hive.store.StoreFailure;
+import hive.store.Store;
+import hive.store.postgres.PostgresStore;
 import hive.store.sqlite.SqliteStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,6 +41,8 @@ import picocli.CommandLine.Spec;
             "Examples:",
             "  hive server                                   # http://127.0.0.1:8000, .hive/hive.db",
             "  hive server --port 9000 --db sqlite:/var/lib/hive/hive.db",
+            "  hive server --host 0.0.0.0 --token s3cret --db postgresql://hive:pw@db.internal:5432/hive",
+            "                                                # one of several nodes on one PostgreSQL",
             "  HIVE_TOKEN=s3cret hive server --host 0.0.0.0",
         })
 final class ServerCommand implements Callable<Integer> {
@@ -55,8 +59,14 @@ final class ServerCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--db", defaultValue = "sqlite:.hive/hive.db", paramLabel = "URL", description = "sqlite:PATH "
-            + "(default: ${DEFAULT-VALUE}), or a PostgreSQL URL (not available yet).")
+            + "(default: ${DEFAULT-VALUE}; one server), or a PostgreSQL URL: postgresql://user:password@host:port/db "
+            + "or jdbc:postgresql://... (any number of servers on one database; see docs/deployment.md).")
     String db;
+
+    @Option(names = "--pool-size", defaultValue = "16", paramLabel = "N", description = "PostgreSQL only: "
+            + "connections this node keeps for requests (default: ${DEFAULT-VALUE}), plus one that listens to "
+            + "the other nodes.")
+    int poolSize;
 
     @Option(names = "--token", paramLabel = "T", description = "Admin token; requests then need 'Authorization: "
             + "Bearer <token>' (default: $HIVE_TOKEN, else none).")
@@ -72,7 +82,7 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--durability", defaultValue = "normal", paramLabel = "MODE", description = "normal: a "
             + "crash of the process loses nothing acknowledged; strict: every commit is also fsynced (default: "
-            + "${DEFAULT-VALUE}).")
+            + "${DEFAULT-VALUE}). SQLite only: on PostgreSQL, durability is the database server's.")
     String durability;
 
     @Override
@@ -96,22 +106,38 @@ final class ServerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--session-timeout-s must be more than 0 and at most "
                     + "86400, got " + sessionTimeoutS);
         }
-        Path file = sqliteFile(db);
+        if (poolSize < 1 || poolSize > 1000) {
+            throw new ParameterException(spec.commandLine(), "--pool-size must be between 1 and 1000, got "
+                    + poolSize);
+        }
+        DatabaseUrl database = database(db);
         Durability mode = switch (durability.toLowerCase(Locale.ROOT)) {
             case "normal" -> Durability.NORMAL;
             case "strict" -> Durability.STRICT;
             default -> throw new ParameterException(spec.commandLine(), "--durability is normal or strict, got '"
                     + durability + "'");
         };
+        String shown = switch (database) {
+            case DatabaseUrl.Sqlite sqlite -> sqlite.file().toString();
+            case DatabaseUrl.Postgres postgres -> postgres.url().display();
+        };
         Hive hive;
         try {
-            if (file.getParent() != null) {
-                Files.createDirectories(file.getParent());
-            }
-            hive = Hive.open(SqliteStore.open(file, mode), InstantSource.system(), new SecureRandom(),
+            Store store = switch (database) {
+                case DatabaseUrl.Sqlite sqlite -> {
+                    if (sqlite.file().getParent() != null) {
+                        Files.createDirectories(sqlite.file().getParent());
+                    }
+                    yield SqliteStore.open(sqlite.file(), mode);
+                }
+                // Durability on PostgreSQL is the server's (synchronous_commit): every commit is acknowledged
+                // by it before HiveMind answers.
+                case DatabaseUrl.Postgres postgres -> PostgresStore.open(postgres.url(), poolSize);
+            };
+            hive = Hive.open(store, InstantSource.system(), new SecureRandom(),
                     Duration.ofSeconds(1), Duration.ofMillis(Math.round(sessionTimeoutS * 1000)));
         } catch (IOException | StoreFailure e) {
-            spec.commandLine().getErr().println("hive server: cannot open " + file + ": " + e.getMessage());
+            spec.commandLine().getErr().println("hive server: cannot open " + shown + ": " + e.getMessage());
             spec.commandLine().getErr().flush();
             return ExitCode.INVALID;
         }
@@ -130,16 +156,16 @@ final class ServerCommand implements Callable<Integer> {
             server.close();
             stopped.countDown();
         }, "hive-shutdown"));
-        spec.commandLine().getOut().println("HiveMind listening on " + server.url() + " (database " + file
+        spec.commandLine().getOut().println("HiveMind listening on " + server.url() + " (database " + shown
                 + (config.authOn() ? ", auth on" : ", auth off: loopback only") + ")");
         spec.commandLine().getOut().flush();
         stopped.await();
         return ExitCode.OK;
     }
 
-    private Path sqliteFile(String url) {
+    private DatabaseUrl database(String url) {
         try {
-            return DatabaseUrl.sqliteFile(url);
+            return DatabaseUrl.parse(url);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

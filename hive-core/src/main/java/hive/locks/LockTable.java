@@ -39,12 +39,14 @@ import java.util.concurrent.atomic.LongAdder;
  * agents waiting for each other (through locks held or through the queue) is refused at once.
  *
  * <p>Cost: a request checks the live locks and the waiters of its workspace, O(locks + waiters
- * there) overlap tests per path. Holds no state but its statistics and the callers' pending
- * waits; thread-safe.
+ * there) overlap tests per path. Holds no state but its statistics (counted once the operation
+ * commits: a store may run an operation again) and the callers' pending waits; thread-safe.
  */
 public final class LockTable {
 
     private static final int EXPIRY_PAGE = 256;
+    /** How long past its deadline a waiter must be to count as left behind ({@link StoreTx#staleWaiters}). */
+    private static final Duration STALE_WAITER = Duration.ofSeconds(5);
 
     private final AtomicLong conflictsRefused = new AtomicLong();
     private final AtomicLong locksExpired = new AtomicLong();
@@ -54,7 +56,6 @@ public final class LockTable {
     private final AtomicLong waitsTimedOut = new AtomicLong();
     private final LongAdder waitedMillis = new LongAdder();
     private final AtomicLong longestWaitMillis = new AtomicLong();
-    private final AtomicLong waiterIds = new AtomicLong();
     /** The callers waiting now, by waiter id: completed once their grant is durable. */
     private final Map<Long, CompletableFuture<AcquireResult>> pending = new ConcurrentHashMap<>();
 
@@ -65,7 +66,7 @@ public final class LockTable {
         List<AcquireResult.Conflict> conflicts = conflicts(tx, request.agentId(), request.workspace(),
                 request.paths(), request.mode(), now);
         if (!conflicts.isEmpty()) {
-            conflictsRefused.incrementAndGet();
+            tx.afterCommit(conflictsRefused::incrementAndGet);
             return new AcquireResult.Conflicted(conflicts);
         }
         Set<String> freed = new LinkedHashSet<>();
@@ -106,10 +107,10 @@ public final class LockTable {
         }
         List<String> cycle = cycle(tx, request.agentId(), conflicts, now);
         if (!cycle.isEmpty()) {
-            deadlocksRefused.incrementAndGet();
+            tx.afterCommit(deadlocksRefused::incrementAndGet);
             return new Attempt.Done(new AcquireResult.Deadlocked(cycle));
         }
-        LockWaiter waiter = new LockWaiter(waiterIds.incrementAndGet(), request, now, deadline);
+        LockWaiter waiter = new LockWaiter(tx.nextWaiterId(), request, now, deadline);
         CompletableFuture<AcquireResult> outcome = new CompletableFuture<>();
         pending.put(waiter.id(), outcome);
         tx.putWaiter(waiter);
@@ -126,27 +127,79 @@ public final class LockTable {
      */
     public AcquireResult giveUp(StoreTx tx, LockWaiter waiter, Instant now) {
         LockRequest request = waiter.request();
-        boolean queued = tx.waitersOf(request.agentId()).stream().anyMatch(w -> w.id() == waiter.id());
-        if (!queued) {
-            return heldNow(tx, request, now).<AcquireResult>map(g -> g).orElseGet(() ->
-                    new AcquireResult.Conflicted(conflicts(tx, request.agentId(), request.workspace(),
-                            request.paths(), request.mode(), now)));
+        if (!queued(tx, waiter)) {
+            return decided(tx, request, now);
         }
         tx.removeWaiter(waiter);
         heard(tx, request.agentId(), now);
         List<AcquireResult.Conflict> conflicts = conflicts(tx, request.agentId(), request.workspace(),
                 request.paths(), request.mode(), now);
         if (conflicts.isEmpty()) {
-            recordWait(waiter, now);
+            tx.afterCommit(() -> recordWait(waiter, now));
             Set<String> freed = new LinkedHashSet<>();
             AcquireResult.Granted granted = grant(tx, request, now, freed);
             grantWaiters(tx, freed, now);
             return granted;
         }
-        waitsTimedOut.incrementAndGet();
-        conflictsRefused.incrementAndGet();
+        tx.afterCommit(() -> {
+            waitsTimedOut.incrementAndGet();
+            conflictsRefused.incrementAndGet();
+        });
         grantWaiters(tx, request.workspace(), now);
         return new AcquireResult.Conflicted(conflicts);
+    }
+
+    private static boolean queued(StoreTx tx, LockWaiter waiter) {
+        return tx.waitersOf(waiter.agentId()).stream().anyMatch(w -> w.id() == waiter.id());
+    }
+
+    /** What a request that left the queue came to: the grant, if its agent holds it now, or the conflicts. */
+    private AcquireResult decided(StoreTx tx, LockRequest request, Instant now) {
+        return heldNow(tx, request, now).<AcquireResult>map(g -> g).orElseGet(() ->
+                new AcquireResult.Conflicted(conflicts(tx, request.agentId(), request.workspace(),
+                        request.paths(), request.mode(), now)));
+    }
+
+    /** Completes the caller's pending wait, if it is waiting here. */
+    private void answer(LockWaiter waiter, AcquireResult result) {
+        CompletableFuture<AcquireResult> outcome = pending.get(waiter.id());
+        if (outcome != null) {
+            outcome.complete(result);
+        }
+    }
+
+    /**
+     * Another node took these waiters out of the queue (granted them, or dropped them), or may
+     * have ({@code null}: every waiter here, after notices may have been missed): their callers
+     * here are told to look ({@link DecidedElsewhere}), with {@link #rearm} and {@link #settle}.
+     */
+    public void wake(Set<Long> waiterIds) {
+        pending.forEach((id, outcome) -> {
+            if (waiterIds == null || waiterIds.contains(id)) {
+                outcome.completeExceptionally(new DecidedElsewhere());
+            }
+        });
+    }
+
+    /** A fresh outcome for a caller told to look, taken before it looks so that no answer is missed. */
+    public CompletableFuture<AcquireResult> rearm(LockWaiter waiter) {
+        CompletableFuture<AcquireResult> outcome = new CompletableFuture<>();
+        pending.put(waiter.id(), outcome);
+        return outcome;
+    }
+
+    /** Null while the waiter is still queued; otherwise what its request came to. */
+    public AcquireResult settle(StoreTx tx, LockWaiter waiter, Instant now) {
+        return queued(tx, waiter) ? null : decided(tx, waiter.request(), now);
+    }
+
+    /** A waiting caller's outcome when its waiter may have left the queue on another node. */
+    public static final class DecidedElsewhere extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DecidedElsewhere() {
+            super("the wait may have been decided on another node", null, false, false);
+        }
     }
 
     /** Ends every pending wait with {@code reason} (the store is closing): its caller stops waiting. */
@@ -196,10 +249,7 @@ public final class LockTable {
             LockRequest r = waiter.request();
             AcquireResult refused = new AcquireResult.Conflicted(conflicts(tx, agentId, r.workspace(), r.paths(),
                     r.mode(), now));
-            CompletableFuture<AcquireResult> outcome = pending.get(waiter.id());
-            if (outcome != null) {
-                tx.afterCommit(() -> outcome.complete(refused));
-            }
+            tx.afterCommit(() -> answer(waiter, refused));
         }
         for (String workspace : workspaces) {
             grantWaiters(tx, workspace, now);
@@ -230,12 +280,9 @@ public final class LockTable {
             tx.removeWaiter(waiter);
             AcquireResult.Granted granted = grant(tx, r, now, freed);
             heard(tx, r.agentId(), now);
-            CompletableFuture<AcquireResult> outcome = pending.get(waiter.id());
             tx.afterCommit(() -> {
                 recordWait(waiter, now);
-                if (outcome != null) {
-                    outcome.complete(granted);
-                }
+                answer(waiter, granted);
             });
         }
         // Ended leases the grants dropped (of the agents granted, in any workspace) held nobody
@@ -248,7 +295,7 @@ public final class LockTable {
      * renewed for its full length from now (its waiting kept it alive until then).
      */
     private static void heard(StoreTx tx, String agentId, Instant now) {
-        AgentRow agent = tx.agent(agentId).orElse(null);
+        AgentRow agent = tx.agentIfFree(agentId).orElse(null);
         if (agent != null && agent.status() == AgentStatus.ACTIVE && agent.expiresAt() != null) {
             Duration length = Duration.between(agent.lastHeartbeat(), agent.expiresAt());
             tx.putAgent(agent.heard(now, now.plus(length)));
@@ -328,7 +375,7 @@ public final class LockTable {
             tx.putLock(lock);
             granted.add(lock.toLock());
         }
-        grants.incrementAndGet();
+        tx.afterCommit(grants::incrementAndGet);
         return new AcquireResult.Granted(token, granted);
     }
 
@@ -556,13 +603,16 @@ public final class LockTable {
             } else {
                 tx.removeLock(lock);
                 freed.add(lock.workspace());
-                locksExpired.incrementAndGet();
+                tx.afterCommit(locksExpired::incrementAndGet);
             }
         }
         return live;
     }
 
-    /** Breaks every lease that ended by {@code now} (waiters may go); returns the locks broken. */
+    /**
+     * Breaks every lease that ended by {@code now} and drops waiters left behind by callers that
+     * are gone (waiters may go); returns the locks broken.
+     */
     public List<Lock> expire(StoreTx tx, Instant now) {
         List<Lock> expired = new ArrayList<>();
         List<LockRow> due;
@@ -573,8 +623,13 @@ public final class LockTable {
                 expired.add(lock.toLock());
             }
         } while (due.size() == EXPIRY_PAGE);
-        locksExpired.addAndGet(expired.size());
-        grantWaiters(tx, workspacesOf(expired, Set.of()), now);
+        tx.afterCommit(() -> locksExpired.addAndGet(expired.size()));
+        Set<String> freed = new LinkedHashSet<>(workspacesOf(expired, Set.of()));
+        for (LockWaiter stale : tx.staleWaiters(now.minus(STALE_WAITER), EXPIRY_PAGE)) {
+            tx.removeWaiter(stale);
+            freed.add(stale.workspace());
+        }
+        grantWaiters(tx, freed, now);
         return expired;
     }
 

@@ -12,10 +12,11 @@ import java.util.function.Function;
  * exception is rethrown to its caller; the others of the batch commit.
  *
  * <p>Implementations: SQLite (embedded, one process; the writer keeps the scheduler's indexes in
- * memory and pipelines commits, see {@link hive.store.sqlite.SqliteStore}) and, later, PostgreSQL
+ * memory and pipelines commits, see {@link hive.store.sqlite.SqliteStore}) and PostgreSQL
  * (several nodes; every {@link StoreTx} call is SQL in the operation's transaction: the ready queue
  * read with {@code FOR UPDATE SKIP LOCKED}, the swarm row locked by {@link StoreTx#advanceSwarm}
- * so that event numbers follow commit order). The engine only sees this interface. Thread-safe.
+ * so that event numbers follow commit order; see {@link hive.store.postgres.PostgresStore}). The
+ * engine only sees this interface. Thread-safe.
  */
 public interface Store extends AutoCloseable {
 
@@ -43,9 +44,30 @@ public interface Store extends AutoCloseable {
 
     /**
      * Called after every commit with the events it appended, in commit order, on the committing
-     * thread: listeners must return quickly (wake waiters, hand off to a queue).
+     * thread: listeners must return quickly (wake waiters, hand off to a queue). A store shared by
+     * several server nodes also calls it for the commits of the other nodes, once it has heard of
+     * them, with each swarm's events in order.
      */
     void onCommit(Consumer<List<Event>> listener);
+
+    /**
+     * Called when something that no event tells may let callers waiting on this node go: a commit
+     * (of another node, or one this node may not hear of otherwise) freed locks, or took lock
+     * waiters out of the queue. A store used by one process has nothing to add to what
+     * {@link #onCommit} and {@link StoreTx#afterCommit} tell, and never calls it.
+     */
+    default void onWake(WakeListener listener) {
+    }
+
+    /** What {@link #onWake} reports. Called on the store's own thread: return quickly. */
+    interface WakeListener {
+
+        /** Claims held back may go now: locks were freed, or a task may be claimable again. */
+        void claimsMayGo();
+
+        /** These lock waiters left the queue (granted, or dropped): their callers here learn how. */
+        void waitersDequeued(java.util.Set<Long> waiterIds);
+    }
 
     /** Finishes queued writes, then closes connections. */
     @Override

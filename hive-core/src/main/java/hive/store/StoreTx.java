@@ -5,6 +5,7 @@ import hive.schedule.TaskState;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What the engine may do inside one store write: read its own view, including the scheduler's
@@ -114,14 +115,37 @@ public interface StoreTx extends StoreReader {
 
     void removeWaiter(LockWaiter waiter);
 
+    /** The id of the next waiter to queue: larger than every waiter id given out before, by any node. */
+    long nextWaiterId();
+
+    /**
+     * Waiters whose deadline was before {@code deadlineBefore}, earliest first: left behind by a
+     * caller that can no longer give up (its server node died). A store whose waiters live and die
+     * with their callers' process has none.
+     */
+    List<LockWaiter> staleWaiters(Instant deadlineBefore, int limit);
+
     /** The waiters of a workspace, in arrival order (by id). */
     List<LockWaiter> waiters(String workspace);
 
     /** The waiters of an agent, over all workspaces, in arrival order. */
     List<LockWaiter> waitersOf(String agentId);
 
+    /**
+     * The agent, unless another operation holds it at this moment (then empty: that operation is
+     * the agent's own, and renews it). For renewals made on the way, which must not wait for the
+     * agent while holding what its own operation may be waiting for.
+     */
+    Optional<AgentRow> agentIfFree(String agentId);
+
     /** Registers an agent, or writes a registered agent's new state. */
     void putAgent(AgentRow agent);
+
+    /**
+     * Whether this operation may sweep (end sessions, attempts and leases that are over): false
+     * when another node sweeps at this moment, whose sweep does the same work.
+     */
+    boolean sweepTurn();
 
     /** Active agents whose session ended at or before {@code now}, earliest first. */
     List<AgentRow> expiredSessions(Instant now, int limit);

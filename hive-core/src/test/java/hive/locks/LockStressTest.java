@@ -8,8 +8,6 @@ import hive.TestClock;
 import hive.agents.Agent;
 import hive.agents.AgentStatus;
 import hive.agents.Registration;
-import hive.store.Durability;
-import hive.store.sqlite.SqliteStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -115,7 +113,7 @@ class LockStressTest {
     void thirtyTwoAgentsMixingLockOperationsOnAFewPathsKeepEveryInvariant() throws Exception {
         assertThat(new Overlaps(knownPaths()).disagreements())
                 .as("pairs of paths where LockPath.overlaps differs from docs/locks.md").isEmpty();
-        Hive hive = Hive.open(SqliteStore.open(dir.resolve("hive.db"), Durability.NORMAL), InstantSource.system(),
+        Hive hive = Hive.open(Hives.store(dir), InstantSource.system(),
                 new Random(SEED), Duration.ofMillis(200));
         Context ctx = new Context(hive);
         AtomicReference<Throwable> closeFailure = new AtomicReference<>();

@@ -5,14 +5,13 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import hive.Conflict;
 import hive.Hive;
+import hive.Hives;
 import hive.NotFound;
 import hive.TestClock;
 import hive.agents.Agent;
 import hive.agents.AgentStatus;
 import hive.agents.Registration;
-import hive.store.Durability;
 import hive.store.LockWaiter;
-import hive.store.sqlite.SqliteStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -364,7 +363,7 @@ class LockWaitPropertyTest {
         Run(Scenario scenario) throws IOException {
             this.scenario = scenario;
             this.dir = Files.createTempDirectory("hive-lock-wait-prop");
-            this.hive = Hive.open(SqliteStore.open(dir.resolve("hive.db"), Durability.NORMAL), clock, new Random(42),
+            this.hive = Hive.open(Hives.store(dir), clock, new Random(42),
                     Duration.ZERO, SESSION);
         }
 
@@ -1225,7 +1224,7 @@ class LockWaitPropertyTest {
 
         Fixture() throws IOException {
             dir = Files.createTempDirectory("hive-lock-wait-example");
-            hive = Hive.open(SqliteStore.open(dir.resolve("hive.db"), Durability.NORMAL), new TestClock(),
+            hive = Hive.open(Hives.store(dir), new TestClock(),
                     new Random(1), Duration.ZERO, SESSION);
         }
 

@@ -5,6 +5,7 @@ import hive.schedule.TaskState;
 import hive.store.AgentRow;
 import hive.store.Counters;
 import hive.store.LockRow;
+import hive.store.RowMappers;
 import hive.store.LockWaiter;
 import hive.store.StoreTx;
 import hive.store.SwarmRow;
@@ -145,6 +146,8 @@ final class Mirror implements StoreTx {
     private long tokenReserved;
     private boolean tokenDirty;
     private final Map<String, TreeMap<Long, LockWaiter>> waitersByWorkspace = new HashMap<>();
+    /** Waiters live only in memory (see {@link hive.store.StoreTx#putWaiter}); their ids need not survive. */
+    private long lastWaiterId;
     private final Map<String, TreeMap<Long, LockWaiter>> waitersByAgent = new HashMap<>();
     private long nextPk = 1;
 
@@ -198,21 +201,21 @@ final class Mirror implements StoreTx {
         waitersByWorkspace.clear();
         waitersByAgent.clear();
         forgetBatch();
-        handle.createQuery("SELECT " + SqliteRows.AGENT_COLUMNS + " FROM agents").map(SqliteRows.AGENT)
+        handle.createQuery("SELECT " + RowMappers.AGENT_COLUMNS + " FROM agents").map(RowMappers.AGENT)
                 .forEach(this::indexAgent);
         locks.clear();
         locksByWorkspace.clear();
         locksByAgent.clear();
         leases.clear();
-        handle.createQuery("SELECT " + SqliteRows.LOCK_COLUMNS + " FROM locks").map(SqliteRows.LOCK)
+        handle.createQuery("SELECT " + RowMappers.LOCK_COLUMNS + " FROM locks").map(RowMappers.LOCK)
                 .forEach(this::indexLock);
         tokenReserved = handle.createQuery("SELECT value FROM meta WHERE name = 'fencing_token'")
                 .mapTo(Long.class).one();
         fencingToken = tokenReserved;
-        handle.createQuery("SELECT " + SqliteRows.SWARM_COLUMNS + " FROM swarms ORDER BY created_at, id")
-                .map(SqliteRows.SWARM).forEach(s -> swarms.put(s.id(), s));
+        handle.createQuery("SELECT " + RowMappers.SWARM_COLUMNS + " FROM swarms ORDER BY created_at, id")
+                .map(RowMappers.SWARM).forEach(s -> swarms.put(s.id(), s));
         handle.createQuery("SELECT " + SqliteRows.TASK_COLUMNS + " FROM tasks ORDER BY pk")
-                .map(SqliteRows.TASK).forEach(t -> {
+                .map(RowMappers.TASK).forEach(t -> {
                     tasks.put(t.pk(), t);
                     taskIds.computeIfAbsent(t.swarmId(), k -> new HashMap<>()).put(t.id(), t.pk());
                     swarmTasks.computeIfAbsent(t.swarmId(), k -> new ArrayList<>()).add(t.pk());
@@ -828,6 +831,21 @@ final class Mirror implements StoreTx {
     }
 
     @Override
+    public List<LockWaiter> staleWaiters(Instant deadlineBefore, int limit) {
+        return List.of(); // every waiter here has a caller in this process, which gives up by itself
+    }
+
+    @Override
+    public boolean sweepTurn() {
+        return true; // one process: nobody else sweeps
+    }
+
+    @Override
+    public long nextWaiterId() {
+        return ++lastWaiterId;
+    }
+
+    @Override
     public void removeWaiter(LockWaiter waiter) {
         TreeMap<Long, LockWaiter> queued = waitersByWorkspace.get(waiter.workspace());
         if (queued == null || !queued.containsKey(waiter.id())) {
@@ -886,6 +904,11 @@ final class Mirror implements StoreTx {
     @Override
     public Optional<AgentRow> agent(String agentId) {
         return Optional.ofNullable(agents.get(agentId));
+    }
+
+    @Override
+    public Optional<AgentRow> agentIfFree(String agentId) {
+        return agent(agentId); // one writer: nobody else holds it
     }
 
     @Override

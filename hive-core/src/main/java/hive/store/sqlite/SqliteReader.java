@@ -1,14 +1,15 @@
 package hive.store.sqlite;
 
-import static hive.store.sqlite.SqliteRows.SWARM;
-import static hive.store.sqlite.SqliteRows.SWARM_COLUMNS;
-import static hive.store.sqlite.SqliteRows.TASK;
+import static hive.store.RowMappers.SWARM;
+import static hive.store.RowMappers.SWARM_COLUMNS;
+import static hive.store.RowMappers.TASK;
 import static hive.store.sqlite.SqliteRows.TASK_COLUMNS;
 
 import hive.events.Event;
 import hive.schedule.TaskState;
 import hive.store.AgentRow;
 import hive.store.LockRow;
+import hive.store.RowMappers;
 import hive.store.StoreJson;
 import hive.store.StoreReader;
 import hive.store.SwarmRow;
@@ -79,24 +80,24 @@ final class SqliteReader implements StoreReader {
 
     @Override
     public Optional<AgentRow> agent(String agentId) {
-        return handle.createQuery("SELECT " + SqliteRows.AGENT_COLUMNS + " FROM agents WHERE id = ?")
-                .bind(0, agentId).map(SqliteRows.AGENT).findOne();
+        return handle.createQuery("SELECT " + RowMappers.AGENT_COLUMNS + " FROM agents WHERE id = ?")
+                .bind(0, agentId).map(RowMappers.AGENT).findOne();
     }
 
     @Override
     public List<AgentRow> agents() {
-        return handle.createQuery("SELECT " + SqliteRows.AGENT_COLUMNS + " FROM agents ORDER BY id")
-                .map(SqliteRows.AGENT).list();
+        return handle.createQuery("SELECT " + RowMappers.AGENT_COLUMNS + " FROM agents ORDER BY id")
+                .map(RowMappers.AGENT).list();
     }
 
     @Override
     public List<LockRow> locks(String workspace) {
         if (workspace == null) {
-            return handle.createQuery("SELECT " + SqliteRows.LOCK_COLUMNS + " FROM locks ORDER BY workspace, path,"
-                    + " agent_id").map(SqliteRows.LOCK).list();
+            return handle.createQuery("SELECT " + RowMappers.LOCK_COLUMNS + " FROM locks ORDER BY workspace, path,"
+                    + " agent_id").map(RowMappers.LOCK).list();
         }
-        return handle.createQuery("SELECT " + SqliteRows.LOCK_COLUMNS + " FROM locks WHERE workspace = ?"
-                + " ORDER BY path, agent_id").bind(0, workspace).map(SqliteRows.LOCK).list();
+        return handle.createQuery("SELECT " + RowMappers.LOCK_COLUMNS + " FROM locks WHERE workspace = ?"
+                + " ORDER BY path, agent_id").bind(0, workspace).map(RowMappers.LOCK).list();
     }
 
     @Override

@@ -1,24 +1,9 @@
 package hive.store.sqlite;
 
-import hive.agents.AgentStatus;
 import hive.schedule.TaskState;
-import hive.locks.LockMode;
-import hive.locks.LockPath;
-import hive.store.AgentRow;
-import hive.store.LockRow;
-import hive.store.Counters;
-import hive.store.StoreJson;
-import hive.store.SwarmRow;
-import hive.store.TaskRow;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
-import java.util.List;
-import java.util.Set;
-import org.jdbi.v3.core.mapper.RowMapper;
-import org.jdbi.v3.core.statement.StatementContext;
 
-/** The column lists and row mappers of the SQLite schema. Times are epoch milliseconds. */
+/** The task columns of the SQLite schema (the others: {@link hive.store.RowMappers}). */
 final class SqliteRows {
 
     /** The columns written when a task is inserted, in {@link #TASK_COLUMNS} order less remaining_deps. */
@@ -57,54 +42,7 @@ final class SqliteRows {
         return state == TaskState.READY ? TaskState.PENDING.wire() : state.wire();
     }
 
-    static final String SWARM_COLUMNS = "id, name, goal, workspace, defaults, created_at, paused, cancelled,"
-            + " n_pending, n_ready, n_in_progress, n_completed, n_failed, n_blocked, n_cancelled, weight_total,"
-            + " weight_completed, event_seq";
-
-    static final String AGENT_COLUMNS = "id, name, roles, max_tasks, allowed_paths, status, registered_at,"
-            + " last_heartbeat, expires_at";
-
-    static final String LOCK_COLUMNS = "workspace, path, agent_id, mode, task_id, token, acquired_at, expires_at";
-
-    static final RowMapper<LockRow> LOCK = (rs, ctx) -> new LockRow(rs.getString(1), LockPath.parse(rs.getString(2)),
-            rs.getString(3), LockMode.ofWire(rs.getString(4)), rs.getString(5), rs.getLong(6),
-            Instant.ofEpochMilli(rs.getLong(7)), Instant.ofEpochMilli(rs.getLong(8)));
-
-    static final RowMapper<TaskRow> TASK = SqliteRows::mapTask;
-    static final RowMapper<AgentRow> AGENT = SqliteRows::mapAgent;
-    static final RowMapper<SwarmRow> SWARM = SqliteRows::mapSwarm;
-
     private SqliteRows() {
-    }
-
-    private static TaskRow mapTask(ResultSet rs, StatementContext ctx) throws SQLException {
-        String blockedBy = rs.getString(22);
-        return new TaskRow(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                rs.getString(6), rs.getString(7), rs.getInt(8), rs.getDouble(9), StoreJson.strings(rs.getString(10)),
-                StoreJson.strings(rs.getString(11)), rs.getString(12), rs.getInt(13), rs.getLong(14) / 1000.0,
-                rs.getLong(15) / 1000.0, TaskState.ofWire(rs.getString(16)), rs.getInt(17), rs.getInt(18),
-                rs.getString(19), rs.getString(20), rs.getString(21),
-                blockedBy == null ? List.of() : StoreJson.strings(blockedBy), instant(rs, 23), instant(rs, 24),
-                instant(rs, 25), instant(rs, 26), instant(rs, 27));
-    }
-
-    private static SwarmRow mapSwarm(ResultSet rs, StatementContext ctx) throws SQLException {
-        Counters counters = new Counters(rs.getInt(9), rs.getInt(10), rs.getInt(11), rs.getInt(12), rs.getInt(13),
-                rs.getInt(14), rs.getInt(15), rs.getDouble(16), rs.getDouble(17));
-        return new SwarmRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                StoreJson.defaults(rs.getString(5)), Instant.ofEpochMilli(rs.getLong(6)), rs.getInt(7) != 0,
-                rs.getInt(8) != 0, counters, rs.getLong(18));
-    }
-
-    private static AgentRow mapAgent(ResultSet rs, StatementContext ctx) throws SQLException {
-        return new AgentRow(rs.getString(1), rs.getString(2), Set.copyOf(StoreJson.strings(rs.getString(3))),
-                rs.getInt(4), StoreJson.strings(rs.getString(5)), AgentStatus.ofWire(rs.getString(6)),
-                Instant.ofEpochMilli(rs.getLong(7)), Instant.ofEpochMilli(rs.getLong(8)), instant(rs, 9));
-    }
-
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
-        long value = rs.getLong(column);
-        return rs.wasNull() ? null : Instant.ofEpochMilli(value);
     }
 
     static Long millis(Instant instant) {

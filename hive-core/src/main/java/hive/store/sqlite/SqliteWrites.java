@@ -6,6 +6,7 @@ import static hive.store.sqlite.SqliteRows.secondsToMillis;
 import hive.events.Event;
 import hive.store.AgentRow;
 import hive.store.LockRow;
+import hive.store.RowMappers;
 import hive.store.Counters;
 import hive.store.StoreFailure;
 import hive.store.StoreJson;
@@ -45,7 +46,7 @@ final class SqliteWrites implements AutoCloseable {
             begin = connection.prepareStatement("BEGIN IMMEDIATE");
             commit = connection.prepareStatement("COMMIT");
             rollback = connection.prepareStatement("ROLLBACK");
-            insertSwarm = connection.prepareStatement("INSERT INTO swarms (" + SqliteRows.SWARM_COLUMNS + ") VALUES"
+            insertSwarm = connection.prepareStatement("INSERT INTO swarms (" + RowMappers.SWARM_COLUMNS + ") VALUES"
                     + " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
             updateSwarm = connection.prepareStatement("UPDATE swarms SET paused = ?, cancelled = ?, n_pending = ?,"
                     + " n_ready = ?, n_in_progress = ?, n_completed = ?, n_failed = ?, n_blocked = ?,"
@@ -55,12 +56,12 @@ final class SqliteWrites implements AutoCloseable {
             updateTask = connection.prepareStatement("UPDATE tasks SET state = ?, attempt = ?,"
                     + " assigned_agent = ?, result = ?, error = ?, blocked_by = ?, not_before = ?, deadline = ?,"
                     + " started_at = ?, finished_at = ? WHERE pk = ?");
-            putAgent = connection.prepareStatement("INSERT INTO agents (" + SqliteRows.AGENT_COLUMNS + ") VALUES"
+            putAgent = connection.prepareStatement("INSERT INTO agents (" + RowMappers.AGENT_COLUMNS + ") VALUES"
                     + " (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
                     + " roles = excluded.roles, max_tasks = excluded.max_tasks, allowed_paths = excluded.allowed_paths,"
                     + " status = excluded.status, last_heartbeat = excluded.last_heartbeat,"
                     + " expires_at = excluded.expires_at");
-            putLock = connection.prepareStatement("INSERT OR REPLACE INTO locks (" + SqliteRows.LOCK_COLUMNS
+            putLock = connection.prepareStatement("INSERT OR REPLACE INTO locks (" + RowMappers.LOCK_COLUMNS
                     + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
             removeLock = connection.prepareStatement("DELETE FROM locks WHERE workspace = ? AND path = ?"
                     + " AND agent_id = ?");
