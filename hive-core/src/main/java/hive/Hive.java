@@ -89,6 +89,9 @@ public final class Hive implements AutoCloseable {
     private volatile boolean waitsEnded;
     /** Set by {@link #close()}. */
     private volatile boolean closing;
+    /** Set while background sweeps fail (the store is unreachable), so that an outage is logged once. */
+    private volatile boolean sweepFailing;
+    private final long sweepEveryMillis;
     /** Waiting claims sleep here; moved on by every change that may let a claim succeed. */
     private final Wakeups claimWakeups = new Wakeups();
 
@@ -106,6 +109,7 @@ public final class Hive implements AutoCloseable {
         this.locks = new LockTable();
         this.scheduler = new Scheduler(random, locks);
         this.sessions = new Sessions(scheduler, locks, sessionTimeout);
+        this.sweepEveryMillis = sweepEvery.toMillis();
         store.onWake(new Store.WakeListener() {
             @Override
             public void claimsMayGo() {
@@ -665,8 +669,17 @@ public final class Hive implements AutoCloseable {
             if (changed > 0) {
                 log.debug("sweep changed {} agents, tasks and locks", changed);
             }
+            if (sweepFailing) {
+                sweepFailing = false;
+                log.info("sweep works again");
+            }
         } catch (RuntimeException e) {
-            log.warn("sweep failed; will try again", e);
+            if (!sweepFailing) {
+                sweepFailing = true; // once per outage, not every second of it
+                log.warn("sweep failed; will try again every {} ms", sweepEveryMillis, e);
+            } else {
+                log.debug("sweep failed again: {}", e.toString());
+            }
         }
     }
 

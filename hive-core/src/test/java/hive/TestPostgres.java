@@ -63,9 +63,45 @@ public final class TestPostgres {
         return url(name);
     }
 
-    /** The database of {@code folder}: fresh the first time, the same one when the folder asks again. */
-    public static String databaseFor(Path folder) {
-        return byFolder.computeIfAbsent(folder.toAbsolutePath().normalize(), f -> newDatabase());
+    /**
+     * The database of {@code folder}: empty the first time, the same one when the folder asks
+     * again. Folders take turns on a few databases, emptied when a new folder takes one (faster
+     * than a database each, which property tests opening hundreds of stores would pay): at most
+     * {@link #ROTATION} folders are in use at once.
+     */
+    public static synchronized String databaseFor(Path folder) {
+        Path key = folder.toAbsolutePath().normalize();
+        String known = byFolder.get(key);
+        if (known != null) {
+            return known;
+        }
+        int turn = folders++ % ROTATION;
+        String url;
+        if (turn >= rotation.size()) {
+            url = newDatabase();
+            rotation.add(url);
+        } else {
+            url = rotation.get(turn);
+            byFolder.values().removeIf(url::equals);
+            empty(url);
+        }
+        byFolder.put(key, url);
+        return url;
+    }
+
+    private static final int ROTATION = 8;
+    private static final java.util.List<String> rotation = new java.util.ArrayList<>();
+    private static int folders;
+
+    private static void empty(String url) {
+        hive.store.postgres.PostgresUrl target = hive.store.postgres.PostgresUrl.parse(url);
+        try (Connection c = java.sql.DriverManager.getConnection(target.jdbcUrl(), target.properties());
+                Statement st = c.createStatement()) {
+            st.execute("TRUNCATE swarms, tasks, task_deps, events, agents, locks, lock_waiters RESTART IDENTITY;"
+                    + " ALTER SEQUENCE fencing_token RESTART; ALTER SEQUENCE waiter_id RESTART");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot empty " + url + ": " + e.getMessage(), e);
+        }
     }
 
     /** The short form of a database's URL, as {@code --db} takes it. */

@@ -45,8 +45,6 @@ import java.util.concurrent.atomic.LongAdder;
 public final class LockTable {
 
     private static final int EXPIRY_PAGE = 256;
-    /** How long past its deadline a waiter must be to count as left behind ({@link StoreTx#staleWaiters}). */
-    private static final Duration STALE_WAITER = Duration.ofSeconds(5);
 
     private final AtomicLong conflictsRefused = new AtomicLong();
     private final AtomicLong locksExpired = new AtomicLong();
@@ -625,9 +623,9 @@ public final class LockTable {
         } while (due.size() == EXPIRY_PAGE);
         tx.afterCommit(() -> locksExpired.addAndGet(expired.size()));
         Set<String> freed = new LinkedHashSet<>(workspacesOf(expired, Set.of()));
-        for (LockWaiter stale : tx.staleWaiters(now.minus(STALE_WAITER), EXPIRY_PAGE)) {
-            tx.removeWaiter(stale);
-            freed.add(stale.workspace());
+        for (LockWaiter orphan : tx.orphanedWaiters(EXPIRY_PAGE)) {
+            tx.removeWaiter(orphan);
+            freed.add(orphan.workspace());
         }
         grantWaiters(tx, freed, now);
         return expired;

@@ -119,11 +119,11 @@ public interface StoreTx extends StoreReader {
     long nextWaiterId();
 
     /**
-     * Waiters whose deadline was before {@code deadlineBefore}, earliest first: left behind by a
-     * caller that can no longer give up (its server node died). A store whose waiters live and die
-     * with their callers' process has none.
+     * Waiters left behind by callers that are gone with their server node (it died while they
+     * waited), oldest first. A store whose waiters live and die with their callers' process has
+     * none.
      */
-    List<LockWaiter> staleWaiters(Instant deadlineBefore, int limit);
+    List<LockWaiter> orphanedWaiters(int limit);
 
     /** The waiters of a workspace, in arrival order (by id). */
     List<LockWaiter> waiters(String workspace);

@@ -113,7 +113,8 @@ CREATE INDEX locks_agent ON locks (agent_id);
 CREATE INDEX locks_expiry ON locks (expires_at);
 
 -- Lock requests waiting their turn. They belong to callers waiting now on some node; a node that
--- dies leaves its waiters behind until their deadline, when any node's sweep removes them.
+-- dies leaves its waiters behind, and any node's sweep removes those whose node has no connection
+-- left (each node's connections carry application_name 'hive node <node>').
 CREATE TABLE lock_waiters (
     id        BIGINT  PRIMARY KEY,                   -- arrival order (from waiter_id)
     workspace TEXT    COLLATE "C" NOT NULL,
@@ -123,11 +124,11 @@ CREATE TABLE lock_waiters (
     ttl_ms    BIGINT  NOT NULL,
     task_id   TEXT,
     since     BIGINT  NOT NULL,
-    deadline  BIGINT  NOT NULL
+    deadline  BIGINT  NOT NULL,
+    node      TEXT    NOT NULL                       -- the node whose caller waits
 );
 CREATE INDEX lock_waiters_workspace ON lock_waiters (workspace, id);
 CREATE INDEX lock_waiters_agent ON lock_waiters (agent_id, id);
-CREATE INDEX lock_waiters_deadline ON lock_waiters (deadline);
 
 -- Fencing tokens: larger than every token given out before, by any node. A token is taken while
 -- its workspace is locked, so the tokens of one workspace also rise in commit order.

@@ -72,6 +72,11 @@ public final class PostgresStore implements Store {
     /** How soon claims that skipped tasks held by other operations look again. */
     private static final long REPOLL_MS = 15;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Every connection of a node names it ({@code application_name}): a lock waiter whose node has
+     * no connection left belongs to a caller that is gone ({@link PostgresTx#orphanedWaiters}).
+     */
+    static final String APPLICATION_PREFIX = "hive node ";
 
     private final PostgresUrl url;
     private final HikariDataSource pool;
@@ -84,11 +89,11 @@ public final class PostgresStore implements Store {
     private final Listener listener;
     private volatile boolean closed;
 
-    private PostgresStore(PostgresUrl url, HikariDataSource pool) {
+    private PostgresStore(PostgresUrl url, HikariDataSource pool, String node) {
         this.url = url;
         this.pool = pool;
         this.jdbi = Jdbi.create(pool);
-        this.node = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        this.node = node;
         this.repoll = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("hive-pg-repoll").daemon(true).factory());
         this.listener = new Listener();
@@ -105,8 +110,10 @@ public final class PostgresStore implements Store {
 
     /** As {@link #open(String)}, with at most {@code poolSize} connections for operations. */
     public static PostgresStore open(PostgresUrl url, int poolSize) {
+        String node = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         HikariConfig config = new HikariConfig();
         config.setPoolName("hive-postgres");
+        config.addDataSourceProperty("ApplicationName", APPLICATION_PREFIX + node);
         config.setJdbcUrl(url.jdbcUrl());
         if (url.user() != null) {
             config.setUsername(url.user());
@@ -117,7 +124,7 @@ public final class PostgresStore implements Store {
         config.setMaximumPoolSize(poolSize);
         config.setMinimumIdle(Math.min(2, poolSize));
         // A node that lost PostgreSQL answers 503 within seconds, rather than holding requests.
-        config.setConnectionTimeout(3_000);
+        config.setConnectionTimeout(5_000);
         config.setValidationTimeout(1_000);
         config.setInitializationFailTimeout(10_000);
         HikariDataSource pool;
@@ -128,7 +135,7 @@ public final class PostgresStore implements Store {
         }
         try {
             Flyway.configure().dataSource(pool).locations("classpath:db/postgresql").load().migrate();
-            PostgresStore store = new PostgresStore(url, pool);
+            PostgresStore store = new PostgresStore(url, pool, node);
             store.listener.start();
             log.atInfo().setMessage("store opened").addKeyValue("database", url.display())
                     .addKeyValue("node", store.node).log();
@@ -161,7 +168,7 @@ public final class PostgresStore implements Store {
                 throw new IllegalStateException("the store is closed");
             }
             Handle handle = open();
-            PostgresTx tx = new PostgresTx(handle, true, prelock);
+            PostgresTx tx = new PostgresTx(handle, true, node, prelock);
             T result;
             try {
                 handle.begin();
@@ -361,7 +368,7 @@ public final class PostgresStore implements Store {
             // would give a later write a snapshot older than the locks it waited for.
             return handle.inTransaction(h -> {
                 h.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                return query.apply(new PostgresTx(h, false));
+                return query.apply(new PostgresTx(h, false, node, Set.of()));
             });
         } catch (RuntimeException e) {
             SQLException sql = sqlCause(e);
@@ -438,7 +445,9 @@ public final class PostgresStore implements Store {
             boolean missed = false;
             long backoff = 100;
             while (!closed) {
-                try (Connection c = java.sql.DriverManager.getConnection(url.jdbcUrl(), url.properties())) {
+                java.util.Properties properties = url.properties();
+                properties.setProperty("ApplicationName", APPLICATION_PREFIX + node);
+                try (Connection c = java.sql.DriverManager.getConnection(url.jdbcUrl(), properties)) {
                     connection = c;
                     c.setAutoCommit(true);
                     try (Statement st = c.createStatement()) {

@@ -72,22 +72,27 @@ final class PostgresTx implements StoreTx {
 
     private final Handle handle;
     private final boolean writing;
+    private final String node;
     private final TreeSet<String> lockedWorkspaces = new TreeSet<>();
     private final Set<String> prelock;
     private final List<Runnable> afterCommit = new ArrayList<>();
+    /** Rows this transaction holds (agents read FOR UPDATE or written; workspaces it locked), as it left them. */
+    private final Map<String, AgentRow> lockedAgents = new java.util.HashMap<>();
+    private final Map<String, List<LockRow>> workspaceLocks = new java.util.HashMap<>();
+    private final Map<String, List<LockWaiter>> workspaceWaiters = new java.util.HashMap<>();
     private final List<Event> events = new ArrayList<>();
     private final Set<Long> dequeued = new LinkedHashSet<>();
     private boolean freed;
     private boolean skippedLocked;
 
-    PostgresTx(Handle handle, boolean writing) {
-        this(handle, writing, Set.of());
-    }
-
-    /** {@code prelock}: the workspaces to lock, in order, with the first one this operation needs. */
-    PostgresTx(Handle handle, boolean writing, Set<String> prelock) {
+    /**
+     * {@code node}: the node whose callers wait on the waiters this transaction queues;
+     * {@code prelock}: the workspaces to lock, in order, with the first one this operation needs.
+     */
+    PostgresTx(Handle handle, boolean writing, String node, Set<String> prelock) {
         this.handle = handle;
         this.writing = writing;
+        this.node = node;
         this.prelock = prelock;
     }
 
@@ -237,8 +242,15 @@ final class PostgresTx implements StoreTx {
 
     @Override
     public Optional<AgentRow> agent(String agentId) {
-        return handle.createQuery("SELECT " + AGENT_COLUMNS + " FROM agents WHERE id = ?" + lockSuffix())
-                .bind(0, agentId).map(AGENT).findOne();
+        if (writing && lockedAgents.containsKey(agentId)) {
+            return Optional.of(lockedAgents.get(agentId)); // ours until commit: nobody changed it
+        }
+        Optional<AgentRow> agent = handle.createQuery("SELECT " + AGENT_COLUMNS + " FROM agents WHERE id = ?"
+                + lockSuffix()).bind(0, agentId).map(AGENT).findOne();
+        if (writing) {
+            agent.ifPresent(a -> lockedAgents.put(agentId, a));
+        }
+        return agent;
     }
 
     @Override
@@ -259,6 +271,14 @@ final class PostgresTx implements StoreTx {
                     .map(LOCK).list();
         }
         lockWorkspace(workspace);
+        if (!writing) {
+            return readLocks(workspace);
+        }
+        // The workspace is ours until commit: what we read of it changes only by our own writes.
+        return workspaceLocks.computeIfAbsent(workspace, this::readLocks);
+    }
+
+    private List<LockRow> readLocks(String workspace) {
         return handle.createQuery("SELECT " + LOCK_COLUMNS + " FROM locks WHERE workspace = ?"
                 + " ORDER BY path, agent_id").bind(0, workspace).map(LOCK).list();
     }
@@ -513,8 +533,12 @@ final class PostgresTx implements StoreTx {
     @Override
     public List<LockRow> locksOf(String agentId) {
         if (writing) {
-            lockWorkspaces(handle.createQuery("SELECT DISTINCT workspace FROM locks WHERE agent_id = ?")
-                    .bind(0, agentId).mapTo(String.class).list());
+            List<String> workspaces = handle.createQuery("SELECT DISTINCT workspace FROM locks WHERE agent_id = ?")
+                    .bind(0, agentId).mapTo(String.class).list();
+            if (workspaces.isEmpty()) {
+                return List.of(); // none now, and none can come but through a workspace we would lock first
+            }
+            lockWorkspaces(workspaces);
         }
         return handle.createQuery("SELECT " + LOCK_COLUMNS + " FROM locks WHERE agent_id = ?"
                 + " ORDER BY workspace, path").bind(0, agentId).map(LOCK).list();
@@ -523,6 +547,7 @@ final class PostgresTx implements StoreTx {
     @Override
     public void putLock(LockRow l) {
         lockWorkspace(l.workspace());
+        workspaceLocks.remove(l.workspace());
         handle.createUpdate("INSERT INTO locks (" + LOCK_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                         + " ON CONFLICT (workspace, path, agent_id) DO UPDATE SET mode = excluded.mode,"
                         + " task_id = excluded.task_id, token = excluded.token, acquired_at = excluded.acquired_at,"
@@ -536,6 +561,7 @@ final class PostgresTx implements StoreTx {
     @Override
     public void removeLock(LockRow l) {
         lockWorkspace(l.workspace());
+        workspaceLocks.remove(l.workspace());
         int removed = handle.createUpdate("DELETE FROM locks WHERE workspace = ? AND path = ? AND agent_id = ?")
                 .bind(0, l.workspace()).bind(1, l.path().value()).bind(2, l.agentId()).execute();
         freed |= removed > 0;
@@ -567,9 +593,11 @@ final class PostgresTx implements StoreTx {
     @Override
     public void putWaiter(LockWaiter w) {
         lockWorkspace(w.workspace());
+        workspaceWaiters.remove(w.workspace());
         LockRequest r = w.request();
-        handle.createUpdate("INSERT INTO lock_waiters (" + WAITER_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                .bind(0, w.id()).bind(1, r.workspace()).bind(2, r.agentId())
+        handle.createUpdate("INSERT INTO lock_waiters (" + WAITER_COLUMNS + ", node) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                        + " ?, ?)")
+                .bind(9, node).bind(0, w.id()).bind(1, r.workspace()).bind(2, r.agentId())
                 .bind(3, StoreJson.strings(r.paths().stream().map(LockPath::value).toList()))
                 .bind(4, r.mode().wire()).bind(5, r.ttl().toMillis()).bind(6, r.taskId())
                 .bind(7, w.since().toEpochMilli()).bind(8, w.deadline().toEpochMilli())
@@ -579,6 +607,7 @@ final class PostgresTx implements StoreTx {
     @Override
     public void removeWaiter(LockWaiter w) {
         lockWorkspace(w.workspace());
+        workspaceWaiters.remove(w.workspace());
         int removed = handle.createUpdate("DELETE FROM lock_waiters WHERE id = ?").bind(0, w.id()).execute();
         if (removed > 0) {
             dequeued.add(w.id());
@@ -593,6 +622,13 @@ final class PostgresTx implements StoreTx {
     @Override
     public List<LockWaiter> waiters(String workspace) {
         lockWorkspace(workspace);
+        if (!writing) {
+            return readWaiters(workspace);
+        }
+        return workspaceWaiters.computeIfAbsent(workspace, this::readWaiters);
+    }
+
+    private List<LockWaiter> readWaiters(String workspace) {
         return handle.createQuery("SELECT " + WAITER_COLUMNS + " FROM lock_waiters WHERE workspace = ? ORDER BY id")
                 .bind(0, workspace).map((rs, ctx) -> waiter(rs)).list();
     }
@@ -600,24 +636,31 @@ final class PostgresTx implements StoreTx {
     @Override
     public List<LockWaiter> waitersOf(String agentId) {
         if (writing) {
-            lockWorkspaces(handle.createQuery("SELECT DISTINCT workspace FROM lock_waiters WHERE agent_id = ?")
-                    .bind(0, agentId).mapTo(String.class).list());
+            List<String> workspaces = handle.createQuery("SELECT DISTINCT workspace FROM lock_waiters"
+                    + " WHERE agent_id = ?").bind(0, agentId).mapTo(String.class).list();
+            if (workspaces.isEmpty()) {
+                return List.of();
+            }
+            lockWorkspaces(workspaces);
         }
         return handle.createQuery("SELECT " + WAITER_COLUMNS + " FROM lock_waiters WHERE agent_id = ? ORDER BY id")
                 .bind(0, agentId).map((rs, ctx) -> waiter(rs)).list();
     }
 
+    /** Waiters whose node has no connection to the database any more: it is gone, and their callers with it. */
     @Override
-    public List<LockWaiter> staleWaiters(Instant deadlineBefore, int limit) {
-        return handle.createQuery("SELECT " + WAITER_COLUMNS + " FROM lock_waiters WHERE deadline < ?"
-                        + " ORDER BY deadline, id LIMIT ?")
-                .bind(0, deadlineBefore.toEpochMilli()).bind(1, limit).map((rs, ctx) -> waiter(rs)).list();
+    public List<LockWaiter> orphanedWaiters(int limit) {
+        return handle.createQuery("SELECT " + WAITER_COLUMNS + " FROM lock_waiters w WHERE NOT EXISTS"
+                        + " (SELECT 1 FROM pg_stat_activity a WHERE a.application_name = ? || w.node)"
+                        + " ORDER BY id LIMIT ?")
+                .bind(0, PostgresStore.APPLICATION_PREFIX).bind(1, limit).map((rs, ctx) -> waiter(rs)).list();
     }
 
     // --- StoreTx: agents ---
 
     @Override
     public void putAgent(AgentRow a) {
+        lockedAgents.put(a.id(), a); // the upsert below locks the row if it did not hold it yet
         handle.createUpdate("INSERT INTO agents (" + AGENT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                         + " ON CONFLICT (id) DO UPDATE SET name = excluded.name, roles = excluded.roles,"
                         + " max_tasks = excluded.max_tasks, allowed_paths = excluded.allowed_paths,"

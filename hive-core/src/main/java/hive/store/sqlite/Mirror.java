@@ -831,7 +831,7 @@ final class Mirror implements StoreTx {
     }
 
     @Override
-    public List<LockWaiter> staleWaiters(Instant deadlineBefore, int limit) {
+    public List<LockWaiter> orphanedWaiters(int limit) {
         return List.of(); // every waiter here has a caller in this process, which gives up by itself
     }
 
