@@ -6,6 +6,7 @@ import hive.plan.Plans;
 import hive.store.Durability;
 import hive.store.Store;
 import hive.store.postgres.PostgresStore;
+import hive.store.postgres.PostgresUrl;
 import hive.store.sqlite.SqliteStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +29,8 @@ public final class Hives {
     /** The store of {@code dir}: opened again on the same data when asked again for the same folder. */
     public static Store store(Path dir) {
         if (TestPostgres.selected()) {
-            return PostgresStore.open(TestPostgres.databaseFor(dir));
+            // cloned from the migrated template, or emptied: the schema is current
+            return PostgresStore.open(PostgresUrl.parse(TestPostgres.databaseFor(dir)), 4, false);
         }
         return SqliteStore.open(dir.resolve("hive.db"), Durability.NORMAL);
     }

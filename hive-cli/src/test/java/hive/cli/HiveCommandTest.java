@@ -198,6 +198,25 @@ class HiveCommandTest {
     }
 
     @Test
+    void hiveRunRefusesPostgreSqlAndSaysWhatToRunInstead() {
+        Run run = hive("run", plan("valid.yaml"), "--db", "postgresql://hive:secret@db.internal:5432/hive");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCode.INVALID);
+        assertThat(run.err()).contains("SQLite").contains("hive server --db").contains("hive agent")
+                .doesNotContain("secret");
+    }
+
+    @Test
+    void badDatabaseUrlsAreRefusedWithWhatIsWrong() {
+        assertThat(hive("server", "--db", "postgresql://db.internal:5432", "--port", "0").err())
+                .contains("names no database");
+        assertThat(hive("server", "--db", "mysql://x", "--port", "0").err()).contains("sqlite:PATH")
+                .contains("postgresql://");
+        assertThat(hive("server", "--db", "postgresql://h/db", "--pool-size", "0").err())
+                .contains("--pool-size must be between 1 and 1000");
+    }
+
+    @Test
     void versionIsDevWhenRunFromClasses() {
         assertThat(hive("--version").out().strip()).isEqualTo("hive dev");
     }
