@@ -93,7 +93,7 @@ public final class HiveServer implements AutoCloseable {
             javalin.routes.exception(IllegalArgumentException.class,
                     (e, ctx) -> problem(ctx, ApiProblem.badRequest(e.getMessage())));
             javalin.routes.exception(StoreFailure.class, (e, ctx) -> {
-                if (StoreOutage.unreachable(e)) {
+                if (StoreOutage.unavailable(e)) {
                     outage.failed(ctx.method() + " " + ctx.path(), e);
                 } else {
                     log.error("store failure on {} {}", ctx.method(), ctx.path(), e);

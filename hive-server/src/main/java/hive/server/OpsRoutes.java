@@ -52,7 +52,7 @@ final class OpsRoutes {
             ctx.json(Map.of("status", "ok", "store", "ok"));
             outage.served();
         } catch (RuntimeException e) {
-            if (e instanceof StoreFailure failure && StoreOutage.unreachable(failure)) {
+            if (e instanceof StoreFailure failure && StoreOutage.unavailable(failure)) {
                 outage.failed("GET /health", failure); // a load balancer asks every few seconds: a line, not a trace
             } else {
                 log.warn("health check: the store does not answer", e);

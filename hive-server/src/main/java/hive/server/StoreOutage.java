@@ -9,13 +9,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the log says while the database cannot be reached: the first request answered 503 logs one
- * WARN line with the cause, the next ones are counted and logged at most once every
- * {@value #REPEAT_S} s, and the first request served again logs one INFO line with how long it
- * lasted. No stack traces (they go to DEBUG): an unreachable database is an expected condition,
- * not a bug, and a node behind a load balancer may answer hundreds of requests a second with 503.
- * Other store failures (a refused statement, a disk error) are not outages; {@link HiveServer}
- * logs them in full. Thread-safe.
+ * What the log says while the database cannot serve this node: unreachable, or no free connection
+ * in the pool in time (the error's {@code total=N, active=N} tells which). The first request
+ * answered 503 logs one WARN line with the cause, the next ones are counted and logged at most
+ * once every {@value #REPEAT_S} s, and the first request served again logs one INFO line with how
+ * long it lasted. No stack traces (they go to DEBUG): this is an expected condition, not a bug, and
+ * a node behind a load balancer may answer hundreds of requests a second with 503. Other store
+ * failures (a refused statement, a disk error) are not outages; {@link HiveServer} logs them in
+ * full. Thread-safe.
  */
 final class StoreOutage {
 
@@ -38,11 +39,11 @@ final class StoreOutage {
     }
 
     /**
-     * Whether {@code e} says the database could not be reached (refused or lost connections, a pool
-     * that gave up waiting for one, a database shutting down or starting up) rather than that it
-     * refused what it was asked.
+     * Whether {@code e} says no connection to the database could be had (refused or lost
+     * connections, a pool that gave up waiting for one, a database shutting down or starting up)
+     * rather than that the database refused what it was asked.
      */
-    static boolean unreachable(StoreFailure e) {
+    static boolean unavailable(StoreFailure e) {
         for (Throwable t = e.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SQLTransientConnectionException) {
                 return true;
@@ -58,9 +59,9 @@ final class StoreOutage {
         return false;
     }
 
-    /** {@code request} ({@code "POST /api/swarms"}) was answered 503 because the database is unreachable. */
+    /** {@code request} ({@code "POST /api/swarms"}) was answered 503: no connection to the database. */
     void failed(String request, StoreFailure e) {
-        log.debug("store unreachable on {}", request, e);
+        log.debug("store unavailable on {}", request, e);
         synchronized (this) {
             long now = nanoTime.getAsLong();
             failed++;
@@ -69,10 +70,10 @@ final class StoreOutage {
                 began = now;
                 logged = now;
                 unlogged = 0;
-                log.atWarn().setMessage("store unreachable: answering 503 until it is back")
+                log.atWarn().setMessage("store unavailable: answering 503 until it answers again")
                         .addKeyValue("request", request).addKeyValue("error", e.getMessage()).log();
             } else if (now - logged >= REPEAT_NANOS) {
-                log.atWarn().setMessage("store still unreachable")
+                log.atWarn().setMessage("store still unavailable")
                         .addKeyValue("since_s", TimeUnit.NANOSECONDS.toSeconds(now - began))
                         .addKeyValue("answered_503", unlogged + 1).addKeyValue("error", e.getMessage()).log();
                 logged = now;
@@ -93,7 +94,7 @@ final class StoreOutage {
                 return;
             }
             failing = false;
-            log.atInfo().setMessage("store reachable again")
+            log.atInfo().setMessage("store available again")
                     .addKeyValue("after_ms", TimeUnit.NANOSECONDS.toMillis(nanoTime.getAsLong() - began))
                     .addKeyValue("answered_503", failed).log();
             failed = 0;

@@ -62,10 +62,10 @@ class StoreOutageTest {
         outage.served();
 
         assertThat(lines()).containsExactly(
-                "WARN store unreachable: answering 503 until it is back",
-                "WARN store still unreachable",
-                "WARN store still unreachable",
-                "INFO store reachable again");
+                "WARN store unavailable: answering 503 until it answers again",
+                "WARN store still unavailable",
+                "WARN store still unavailable",
+                "INFO store available again");
         assertThat(logged.list.get(1).getKeyValuePairs()).anyMatch(kv -> kv.key.equals("answered_503")
                 && kv.value.equals(1000L));
         assertThat(logged.list.get(3).getKeyValuePairs()).anyMatch(kv -> kv.key.equals("answered_503")
@@ -86,23 +86,26 @@ class StoreOutageTest {
         outage.failed("GET /health", REFUSED);
 
         assertThat(lines()).containsExactly(
-                "WARN store unreachable: answering 503 until it is back",
-                "INFO store reachable again",
-                "WARN store unreachable: answering 503 until it is back");
+                "WARN store unavailable: answering 503 until it answers again",
+                "INFO store available again",
+                "WARN store unavailable: answering 503 until it answers again");
     }
 
     @Test
-    void onlyConnectionFailuresCountAsTheDatabaseBeingUnreachable() {
-        assertThat(StoreOutage.unreachable(REFUSED)).isTrue();
-        assertThat(StoreOutage.unreachable(new StoreFailure("lost", new RuntimeException("wrapped",
+    void onlyFailuresToGetAConnectionCountAsTheStoreBeingUnavailable() {
+        assertThat(StoreOutage.unavailable(REFUSED)).isTrue();
+        assertThat(StoreOutage.unavailable(new StoreFailure("lost", new RuntimeException("wrapped",
                 new SQLException("FATAL: terminating connection due to administrator command", "57P01")))))
                 .as("a connection ended by a database shutting down").isTrue();
-        assertThat(StoreOutage.unreachable(new StoreFailure("refused", new SQLException(
+        assertThat(StoreOutage.unavailable(new StoreFailure("busy", new SQLTransientConnectionException(
+                "hive-postgres - Connection is not available, request timed out after 3002ms (total=2, active=2)"))))
+                .as("a pool with no free connection in time").isTrue();
+        assertThat(StoreOutage.unavailable(new StoreFailure("refused", new SQLException(
                 "duplicate key value violates unique constraint", "23505"))))
                 .as("a statement refused").isFalse();
-        assertThat(StoreOutage.unreachable(new StoreFailure("aborted 8 times", new SQLException(
+        assertThat(StoreOutage.unavailable(new StoreFailure("aborted 8 times", new SQLException(
                 "could not serialize access", "40001"))))
                 .as("conflicts with other transactions").isFalse();
-        assertThat(StoreOutage.unreachable(new StoreFailure("disk", null))).isFalse();
+        assertThat(StoreOutage.unavailable(new StoreFailure("disk", null))).isFalse();
     }
 }
