@@ -46,6 +46,8 @@ public final class HiveServer implements AutoCloseable {
     private final DisconnectWatch disconnects = DisconnectWatch.start();
     /** Counts the requests under way, so that {@link #close()} can let them finish. */
     private final GracefulHandler requests = new GracefulHandler();
+    /** Keeps the log to a few lines while the database cannot be reached. */
+    private final StoreOutage outage = new StoreOutage(System::nanoTime);
     private volatile boolean closed;
 
     private HiveServer(Hive hive, ServerConfig config) {
@@ -75,9 +77,14 @@ public final class HiveServer implements AutoCloseable {
                     throw tooLarge(config.maxBodyBytes());
                 }
             });
-            javalin.routes.after(metrics::record);
+            javalin.routes.after(ctx -> {
+                metrics.record(ctx);
+                if (ctx.statusCode() < 300 && ctx.path().startsWith("/api/")) {
+                    outage.served();
+                }
+            });
             api.register(table);
-            new OpsRoutes(hive, mapper, metrics, table).register(table);
+            new OpsRoutes(hive, mapper, metrics, table, outage).register(table);
             javalin.routes.exception(ApiProblem.class, (e, ctx) -> problem(ctx, e));
             javalin.routes.exception(NotFound.class, (e, ctx) -> problem(ctx, ApiProblem.notFound(e.getMessage())));
             javalin.routes.exception(Conflict.class, (e, ctx) -> problem(ctx, ApiProblem.conflict(e.getMessage())));
@@ -86,7 +93,11 @@ public final class HiveServer implements AutoCloseable {
             javalin.routes.exception(IllegalArgumentException.class,
                     (e, ctx) -> problem(ctx, ApiProblem.badRequest(e.getMessage())));
             javalin.routes.exception(StoreFailure.class, (e, ctx) -> {
-                log.error("store failure on {} {}", ctx.method(), ctx.path(), e);
+                if (StoreOutage.unavailable(e)) {
+                    outage.failed(ctx.method() + " " + ctx.path(), e);
+                } else {
+                    log.error("store failure on {} {}", ctx.method(), ctx.path(), e);
+                }
                 problem(ctx, ApiProblem.unavailable("the store could not complete the request: " + e.getMessage()));
             });
             javalin.routes.exception(IllegalStateException.class, (e, ctx) -> {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import hive.Hive;
+import hive.store.StoreFailure;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.util.LinkedHashMap;
@@ -26,12 +27,14 @@ final class OpsRoutes {
     private final ObjectMapper mapper;
     private final ServerMetrics metrics;
     private final RouteTable table;
+    private final StoreOutage outage;
 
-    OpsRoutes(Hive hive, ObjectMapper mapper, ServerMetrics metrics, RouteTable table) {
+    OpsRoutes(Hive hive, ObjectMapper mapper, ServerMetrics metrics, RouteTable table, StoreOutage outage) {
         this.hive = hive;
         this.mapper = mapper;
         this.metrics = metrics;
         this.table = table;
+        this.outage = outage;
     }
 
     void register(RouteTable r) {
@@ -47,8 +50,13 @@ final class OpsRoutes {
         try {
             hive.store().read(tx -> tx.swarm("sw_health"));
             ctx.json(Map.of("status", "ok", "store", "ok"));
+            outage.served();
         } catch (RuntimeException e) {
-            log.warn("health check: the store does not answer", e);
+            if (e instanceof StoreFailure failure && StoreOutage.unavailable(failure)) {
+                outage.failed("GET /health", failure); // a load balancer asks every few seconds: a line, not a trace
+            } else {
+                log.warn("health check: the store does not answer", e);
+            }
             ctx.status(HttpStatus.SERVICE_UNAVAILABLE).json(Map.of("status", "unavailable", "store",
                     String.valueOf(e.getMessage())));
         }
