@@ -99,8 +99,14 @@ public final class Hive implements AutoCloseable {
     private static final Set<String> CLAIM_WAKING = Set.of("task_ready", "task_completed", "task_failed",
             "task_requeued", "task_timed_out", "task_retried", "task_unblocked", "tasks_added", "swarm_created",
             "swarm_resumed");
-    /** A waiting claim renews its agent's session at least this often (it is a request in progress). */
-    private static final Duration CLAIM_KEEPALIVE = Duration.ofSeconds(15);
+    /**
+     * A waiting claim tries again at least this often: it renews its agent's session (it is a
+     * request in progress), and it finds what a wake-up it missed would have told it (a store
+     * shared by nodes may lose one with a node that dies right after a commit).
+     */
+    private static final Duration CLAIM_KEEPALIVE = Duration.ofSeconds(5);
+    /** A waiting lock request looks whether it was granted at least this often, for the same reason. */
+    private static final Duration LOCK_LOOK = Duration.ofSeconds(5);
 
     private Hive(Store store, InstantSource clock, RandomGenerator random, Duration sweepEvery,
             Duration sessionTimeout) {
@@ -275,10 +281,7 @@ public final class Hive implements AutoCloseable {
      * nothing fits now; this call does not wait.
      */
     public Optional<Task> claim(AgentProfile agent, String swarmId) {
-        Outcome<Optional<TaskRow>> claimed = store.write(tx -> {
-            sessions.touch(tx, agent.id(), now());
-            return scheduler.claim(tx, agent, swarmId, now());
-        });
+        Outcome<Optional<TaskRow>> claimed = store.write(tx -> asAgent(tx, agent.id(), () -> scheduler.claim(tx, agent, swarmId, now())));
         StateLog.events(claimed.events());
         return claimed.value().map(TaskRow::toTask);
     }
@@ -289,11 +292,10 @@ public final class Hive implements AutoCloseable {
      * {@link Conflict} for one that is lost or gone.
      */
     public Optional<Task> claim(String agentId, String swarmId) {
-        Outcome<Optional<TaskRow>> claimed = store.write(tx -> {
-            sessions.touch(tx, agentId, now());
+        Outcome<Optional<TaskRow>> claimed = store.write(tx -> asAgent(tx, agentId, () -> {
             AgentRow agent = tx.agent(agentId).orElseThrow(() -> new NotFound("no agent '" + agentId + "'"));
             return scheduler.claim(tx, profile(agent), swarmId, now());
-        });
+        }));
         StateLog.events(claimed.events());
         return claimed.value().map(TaskRow::toTask);
     }
@@ -341,6 +343,26 @@ public final class Hive implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code operation} for {@code agentId}: a lost or gone agent is refused first
+     * ({@link Conflict}), and the agent's session is renewed, as of when the operation began and,
+     * if it took long (it waited for locks that operations of other nodes held), again as of when
+     * it is done: an operation never commits a session that ended while it waited.
+     */
+    private <T> T asAgent(StoreTx tx, String agentId, java.util.function.Supplier<T> operation) {
+        Instant began = now();
+        sessions.touch(tx, agentId, began);
+        T result = operation.get();
+        Instant done = now();
+        if (done.isAfter(began.plus(LATE_RENEWAL))) {
+            sessions.touch(tx, agentId, done);
+        }
+        return result;
+    }
+
+    /** How long an operation may take before it renews its agent's session again at its end. */
+    private static final Duration LATE_RENEWAL = Duration.ofMillis(500);
+
     private static AgentProfile profile(AgentRow agent) {
         return new AgentProfile(agent.id(), agent.roles(), agent.maxTasks());
     }
@@ -354,10 +376,7 @@ public final class Hive implements AutoCloseable {
      * agent's allowed paths. Does not wait.
      */
     public AcquireResult acquire(LockRequest request) {
-        AcquireResult result = store.write(tx -> {
-            sessions.touch(tx, request.agentId(), now());
-            return locks.acquire(tx, request, now());
-        });
+        AcquireResult result = store.write(tx -> asAgent(tx, request.agentId(), () -> locks.acquire(tx, request, now())));
         if (result instanceof AcquireResult.Granted granted) {
             StateLog.granted(request, granted, -1);
         }
@@ -379,11 +398,10 @@ public final class Hive implements AutoCloseable {
             return acquire(request);
         }
         long started = System.nanoTime();
-        LockTable.Attempt attempt = store.write(tx -> {
-            sessions.touch(tx, request.agentId(), now());
+        LockTable.Attempt attempt = store.write(tx -> asAgent(tx, request.agentId(), () -> {
             Instant now = now();
             return locks.acquireOrWait(tx, request, now, now.plus(wait));
-        });
+        }));
         AcquireResult result = switch (attempt) {
             case LockTable.Attempt.Done done -> done.result();
             case LockTable.Attempt.Queued queued -> awaitGrant(queued, wait.toNanos() - (System.nanoTime() - started));
@@ -403,10 +421,19 @@ public final class Hive implements AutoCloseable {
         CompletableFuture<AcquireResult> outcome = queued.outcome();
         try {
             while (true) {
+                long left = deadline - System.nanoTime();
                 try {
-                    return outcome.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    return outcome.get(Math.max(0, Math.min(left, LOCK_LOOK.toNanos())), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
-                    break; // time is up: give up below
+                    if (deadline - System.nanoTime() <= 0) {
+                        break; // time is up: give up below
+                    }
+                    outcome = locks.rearm(queued.waiter()); // a while without news: look
+                    AcquireResult decided = store.write(tx -> locks.settle(tx, queued.waiter(), now()));
+                    if (decided != null) {
+                        return decided;
+                    }
+                    continue;
                 } catch (InterruptedException e) {
                     interrupted = true;
                     break;
@@ -456,10 +483,7 @@ public final class Hive implements AutoCloseable {
      * lease ends or its agent is lost, never held twice.
      */
     public List<Lock> release(String agentId, String workspace, List<LockPath> paths) {
-        List<Lock> released = store.writeApplied(tx -> {
-            sessions.touch(tx, agentId, now());
-            return locks.release(tx, agentId, workspace, paths, now());
-        });
+        List<Lock> released = store.writeApplied(tx -> asAgent(tx, agentId, () -> locks.release(tx, agentId, workspace, paths, now())));
         if (!released.isEmpty()) {
             claimWakeups.wakeAll();
             StateLog.released(agentId, released, null);
@@ -469,10 +493,7 @@ public final class Hive implements AutoCloseable {
 
     /** Renews the agent's locks on {@code paths} (all when null) for {@code ttl}; tokens are kept. */
     public List<Lock> renew(String agentId, String workspace, List<LockPath> paths, Duration ttl) {
-        List<Lock> renewed = store.write(tx -> {
-            sessions.touch(tx, agentId, now());
-            return locks.renew(tx, agentId, workspace, paths, ttl, now());
-        });
+        List<Lock> renewed = store.write(tx -> asAgent(tx, agentId, () -> locks.renew(tx, agentId, workspace, paths, ttl, now())));
         StateLog.renewed(agentId, renewed, ttl);
         return renewed;
     }
@@ -567,10 +588,7 @@ public final class Hive implements AutoCloseable {
 
     /** Starts the named task for {@code agent}; {@link Conflict} with the reason when it may not. */
     public Task start(String swarmId, String taskId, AgentProfile agent) {
-        Outcome<TaskRow> started = store.write(tx -> {
-            sessions.touch(tx, agent.id(), now());
-            return scheduler.start(tx, swarmId, taskId, agent, now());
-        });
+        Outcome<TaskRow> started = store.write(tx -> asAgent(tx, agent.id(), () -> scheduler.start(tx, swarmId, taskId, agent, now())));
         StateLog.events(started.events());
         return started.value().toTask();
     }
@@ -584,10 +602,7 @@ public final class Hive implements AutoCloseable {
     }
 
     public Task complete(String swarmId, String taskId, String agentId, String result) {
-        Outcome<TaskRow> completed = store.write(tx -> {
-            sessions.touch(tx, agentId, now());
-            return scheduler.complete(tx, swarmId, taskId, agentId, result, now());
-        });
+        Outcome<TaskRow> completed = store.write(tx -> asAgent(tx, agentId, () -> scheduler.complete(tx, swarmId, taskId, agentId, result, now())));
         StateLog.events(completed.events());
         return completed.value().toTask();
     }
@@ -597,10 +612,7 @@ public final class Hive implements AutoCloseable {
      * after its backoff; otherwise it fails and blocks every task that depends on it.
      */
     public Task fail(String swarmId, String taskId, String agentId, String error, boolean retryable) {
-        Outcome<TaskRow> failed = store.write(tx -> {
-            sessions.touch(tx, agentId, now());
-            return scheduler.fail(tx, swarmId, taskId, agentId, error, retryable, now());
-        });
+        Outcome<TaskRow> failed = store.write(tx -> asAgent(tx, agentId, () -> scheduler.fail(tx, swarmId, taskId, agentId, error, retryable, now())));
         StateLog.events(failed.events());
         return failed.value().toTask();
     }

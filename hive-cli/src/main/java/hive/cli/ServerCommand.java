@@ -106,8 +106,9 @@ final class ServerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--session-timeout-s must be more than 0 and at most "
                     + "86400, got " + sessionTimeoutS);
         }
-        if (poolSize < 1 || poolSize > 1000) {
-            throw new ParameterException(spec.commandLine(), "--pool-size must be between 1 and 1000, got "
+        if (poolSize < 2 || poolSize > 1000) {
+            // two at least: schema migrations hold one connection and ask for another
+            throw new ParameterException(spec.commandLine(), "--pool-size must be between 2 and 1000, got "
                     + poolSize);
         }
         DatabaseUrl database = database(db);

@@ -212,8 +212,8 @@ class HiveCommandTest {
                 .contains("names no database");
         assertThat(hive("server", "--db", "mysql://x", "--port", "0").err()).contains("sqlite:PATH")
                 .contains("postgresql://");
-        assertThat(hive("server", "--db", "postgresql://h/db", "--pool-size", "0").err())
-                .contains("--pool-size must be between 1 and 1000");
+        assertThat(hive("server", "--db", "postgresql://h/db", "--pool-size", "1").err())
+                .contains("--pool-size must be between 2 and 1000");
     }
 
     @Test

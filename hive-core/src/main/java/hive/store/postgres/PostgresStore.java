@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * failure is run again from the start (at most {@value #MAX_ATTEMPTS} times). A write is
  * acknowledged once committed: nothing acknowledged is lost with a node.
  *
- * <p>Nodes hear of each other through {@code LISTEN/NOTIFY}: a commit sends, inside its
- * transaction (so only if it commits, and in commit order), the ranges of events it appended per
+ * <p>Nodes hear of each other through {@code LISTEN/NOTIFY}: once a commit is done, the node
+ * tells the others (batched, from its {@link Notifier}) the ranges of events it appended per
  * swarm, the lock waiters it took out of the queue and whether it freed locks. Each node listens
  * on a connection of its own; for the commits of the others it reads the events and hands them to
  * its {@link #onCommit} listeners (so event streams and waiting claims on every node see them),
@@ -71,6 +71,8 @@ public final class PostgresStore implements Store {
     private static final int MAX_PAYLOAD = 7_000;
     /** How soon claims that skipped tasks held by other operations look again. */
     private static final long REPOLL_MS = 15;
+    /** How long the listening connection may stay quiet before it is asked whether it is alive. */
+    private static final long PROBE_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
      * Every connection of a node names it ({@code application_name}): a lock waiter whose node has
@@ -87,6 +89,7 @@ public final class PostgresStore implements Store {
     private final ScheduledExecutorService repoll;
     private final AtomicBoolean repollQueued = new AtomicBoolean();
     private final Listener listener;
+    private final Notifier notifier;
     private volatile boolean closed;
 
     private PostgresStore(PostgresUrl url, HikariDataSource pool, String node) {
@@ -97,6 +100,7 @@ public final class PostgresStore implements Store {
         this.repoll = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("hive-pg-repoll").daemon(true).factory());
         this.listener = new Listener();
+        this.notifier = new Notifier();
     }
 
     /**
@@ -147,6 +151,7 @@ public final class PostgresStore implements Store {
             }
             PostgresStore store = new PostgresStore(url, pool, node);
             store.listener.start();
+            store.notifier.start();
             log.atInfo().setMessage("store opened").addKeyValue("database", url.display())
                     .addKeyValue("node", store.node).log();
             return store;
@@ -183,7 +188,6 @@ public final class PostgresStore implements Store {
             try {
                 handle.begin();
                 result = operation.apply(tx);
-                announce(handle, tx);
                 handle.commit();
             } catch (RuntimeException e) {
                 rollbackQuietly(handle, e);
@@ -215,6 +219,7 @@ public final class PostgresStore implements Store {
                 throw failure(sql, e);
             }
             handle.close();
+            notifier.send(tx);
             for (Runnable action : tx.afterCommitActions()) {
                 action.run();
             }
@@ -239,8 +244,9 @@ public final class PostgresStore implements Store {
             return jdbi.open();
         } catch (RuntimeException e) {
             SQLException sql = sqlCause(e);
-            throw new StoreFailure("PostgreSQL is unreachable (" + url.display() + "): " + rootMessage(e),
-                    sql != null ? sql : e);
+            // Hikari says which: "total=16, active=16" is a node whose connections are all busy.
+            throw new StoreFailure("no connection to PostgreSQL (" + url.display() + ") within 5 s: unreachable,"
+                    + " or every connection of this node busy: " + rootMessage(e), sql != null ? sql : e);
         }
     }
 
@@ -297,44 +303,165 @@ public final class PostgresStore implements Store {
         }
     }
 
+    /** What one commit changed that the other nodes' waiting callers care about. */
+    private record Change(Map<String, long[]> ranges, Set<Long> dequeued, boolean freed) {
+
+        static Change of(PostgresTx tx) {
+            Map<String, long[]> ranges = new LinkedHashMap<>();
+            for (Event e : tx.appended()) {
+                ranges.merge(e.swarmId(), new long[] {e.seq(), e.seq()}, Change::span);
+            }
+            return new Change(ranges, Set.copyOf(tx.dequeued()), tx.freed());
+        }
+
+        static long[] span(long[] a, long[] b) {
+            return new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])};
+        }
+
+        boolean isEmpty() {
+            return ranges.isEmpty() && dequeued.isEmpty() && !freed;
+        }
+    }
+
     /**
-     * Tells the other nodes, in the transaction (delivered only if it commits), what this one
-     * changed that their waiting callers care about.
+     * Tells the other nodes what the commits of this one changed, after they committed, from a
+     * thread and a connection of its own: the changes of many commits go out as one notice. Not
+     * in the operations' transactions: PostgreSQL holds one server-wide lock from a notifying
+     * transaction's commit until its WAL is flushed, so notifying there would make every commit
+     * of every node wait for the one before it. The notifier's session commits without waiting
+     * for the flush (a notice is a wake-up, not data: the rows it points to are committed).
+     * A notice lost with a node that dies right after a commit costs a wait, not a result:
+     * waiting lock callers look again every {@code 5 s} by themselves, waiting claims every 5 s,
+     * event streams every 15 s.
      */
-    private void announce(Handle handle, PostgresTx tx) {
-        Map<String, long[]> ranges = new LinkedHashMap<>();
-        for (Event e : tx.appended()) {
-            ranges.merge(e.swarmId(), new long[] {e.seq(), e.seq()},
-                    (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+    private final class Notifier implements Runnable {
+        private final java.util.concurrent.LinkedBlockingQueue<Change> queue =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        private final Thread thread = Thread.ofPlatform().name("hive-pg-notify").daemon(true).unstarted(this);
+        private Connection connection;
+
+        void start() {
+            thread.start();
         }
-        if (ranges.isEmpty() && tx.dequeued().isEmpty() && !tx.freed()) {
-            return;
-        }
-        List<ObjectNode> notices = new ArrayList<>();
-        ObjectNode notice = newNotice(tx.freed());
-        notices.add(notice);
-        int size = 0;
-        for (Map.Entry<String, long[]> range : ranges.entrySet()) {
-            if (size > MAX_PAYLOAD) {
-                notice = newNotice(false);
-                notices.add(notice);
-                size = 0;
+
+        void send(PostgresTx tx) {
+            Change change = Change.of(tx);
+            if (!change.isEmpty()) {
+                queue.add(change);
             }
-            notice.withObjectProperty("s").putArray(range.getKey()).add(range.getValue()[0]).add(range.getValue()[1]);
-            size += range.getKey().length() + 48;
         }
-        for (long id : tx.dequeued()) {
-            if (size > MAX_PAYLOAD) {
-                notice = newNotice(false);
-                notices.add(notice);
-                size = 0;
+
+        void stop() {
+            thread.interrupt();
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-            notice.withArray("w").add(id);
-            size += 21;
+            closeQuietly();
         }
-        for (ObjectNode n : notices) {
-            handle.createQuery("SELECT pg_notify(?, ?)").bind(0, CHANNEL).bind(1, n.toString())
-                    .mapTo(String.class).one();
+
+        @Override
+        public void run() {
+            List<Change> batch = new ArrayList<>();
+            while (true) {
+                try {
+                    Change first = queue.poll(1, TimeUnit.SECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    queue.drainTo(batch);
+                    notify(batch);
+                    batch.clear();
+                } catch (InterruptedException e) {
+                    // closing: what the last commits changed still goes out
+                    queue.drainTo(batch);
+                    try {
+                        if (!batch.isEmpty()) {
+                            notify(batch);
+                        }
+                    } catch (SQLException | RuntimeException lost) {
+                        log.debug("could not tell the other nodes of the last commits: {}", rootMessage(lost));
+                    }
+                    return;
+                } catch (SQLException | RuntimeException e) {
+                    // The database is out of reach: the other nodes lose their listening connections too,
+                    // and catch up when they are back; these changes need not be told again.
+                    log.debug("cannot notify the other nodes: {}", rootMessage(e));
+                    batch.clear();
+                    closeQuietly();
+                    sleepQuietly(200);
+                }
+            }
+        }
+
+        private void notify(List<Change> batch) throws SQLException {
+            Map<String, long[]> ranges = new LinkedHashMap<>();
+            Set<Long> dequeued = new LinkedHashSet<>();
+            boolean freed = false;
+            for (Change c : batch) {
+                c.ranges().forEach((swarm, range) -> ranges.merge(swarm, range, Change::span));
+                dequeued.addAll(c.dequeued());
+                freed |= c.freed();
+            }
+            List<ObjectNode> notices = new ArrayList<>();
+            ObjectNode notice = newNotice(freed);
+            notices.add(notice);
+            int size = 0;
+            for (Map.Entry<String, long[]> range : ranges.entrySet()) {
+                if (size > MAX_PAYLOAD) {
+                    notice = newNotice(false);
+                    notices.add(notice);
+                    size = 0;
+                }
+                notice.withObjectProperty("s").putArray(range.getKey()).add(range.getValue()[0])
+                        .add(range.getValue()[1]);
+                size += range.getKey().length() + 48;
+            }
+            for (long id : dequeued) {
+                if (size > MAX_PAYLOAD) {
+                    notice = newNotice(false);
+                    notices.add(notice);
+                    size = 0;
+                }
+                notice.withArray("w").add(id);
+                size += 21;
+            }
+            Connection c = connection();
+            try (java.sql.PreparedStatement st = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+                for (ObjectNode n : notices) {
+                    st.setString(1, CHANNEL);
+                    st.setString(2, n.toString());
+                    st.execute();
+                }
+            }
+            c.commit();
+        }
+
+        private Connection connection() throws SQLException {
+            if (connection == null) {
+                java.util.Properties properties = url.properties();
+                properties.setProperty("ApplicationName", APPLICATION_PREFIX + node);
+                Connection c = java.sql.DriverManager.getConnection(url.jdbcUrl(), properties);
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET synchronous_commit TO off");
+                }
+                c.setAutoCommit(false);
+                connection = c;
+            }
+            return connection;
+        }
+
+        private void closeQuietly() {
+            if (connection != null) {
+                try {
+                    connection.close();
+                } catch (SQLException ignored) {
+                    // gone anyway
+                }
+                connection = null;
+            }
         }
     }
 
@@ -413,6 +540,7 @@ public final class PostgresStore implements Store {
         }
         closed = true;
         listener.stop();
+        notifier.stop();
         repoll.shutdownNow();
         pool.close();
         log.atInfo().setMessage("store closed").addKeyValue("database", url.display()).log();
@@ -471,10 +599,20 @@ public final class PostgresStore implements Store {
                     }
                     backoff = 100;
                     PGConnection pg = c.unwrap(PGConnection.class);
+                    long quietSince = System.nanoTime();
                     while (!closed) {
                         PGNotification[] notices = pg.getNotifications(1_000);
                         if (notices != null && notices.length > 0) {
                             heard(notices);
+                            quietSince = System.nanoTime();
+                        } else if (System.nanoTime() - quietSince > PROBE_NANOS) {
+                            // A connection that only reads would not notice a silent network failure:
+                            // ask something now and then, so that a dead one is found and replaced.
+                            try (Statement st = c.createStatement()) {
+                                st.setQueryTimeout(5);
+                                st.execute("SELECT 1");
+                            }
+                            quietSince = System.nanoTime();
                         }
                     }
                 } catch (SQLException | RuntimeException e) {

@@ -280,6 +280,41 @@ class MultiNodeTest {
     }
 
     @Test
+    void anAgentWhoseClaimWaitedLongerThanItsSessionForAnotherNodesLocksIsNotLost() throws Exception {
+        Hive strict = Hive.open(PostgresStore.open(url), clock, new Random(7), Duration.ZERO, Duration.ofSeconds(3));
+        try {
+            String swarm = strict.createSwarm(Hives.yaml("""
+                    name: slow
+                    workspace: ws
+                    tasks:
+                      - {id: edit, files: [a.txt]}
+                    """)).id();
+            strict.register(Registration.of("x"));
+            PostgresUrl target = PostgresUrl.parse(url);
+            try (Connection other = DriverManager.getConnection(target.jdbcUrl(), target.properties())) {
+                other.setAutoCommit(false);
+                try (Statement st = other.createStatement()) {
+                    // another node's operation holds the workspace
+                    st.execute("SELECT pg_advisory_xact_lock(" + 0x48495645 + ", " + "ws".hashCode() + ")");
+                }
+                CompletableFuture<Optional<Task>> claim = CompletableFuture.supplyAsync(() -> strict.claim("x", swarm));
+                await().atMost(PATIENCE).pollDelay(Duration.ofMillis(300)).until(() -> !claim.isDone());
+                clock.advance(Duration.ofSeconds(4)); // longer than the session, while the claim waits
+                other.commit();
+                assertThat(result(claim)).map(Task::id).contains("edit");
+            }
+
+            strict.sweep();
+
+            assertThat(strict.agent("x").status()).as("renewed as of the claim's end").isEqualTo(
+                    hive.agents.AgentStatus.ACTIVE);
+            assertThat(strict.task(swarm, "edit").status()).isEqualTo(TaskState.IN_PROGRESS);
+        } finally {
+            strict.close();
+        }
+    }
+
+    @Test
     void sweepIsTakenInTurn() {
         Set<Boolean> turns = ConcurrentHashMap.newKeySet();
         a.store().write(tx -> {
