@@ -150,12 +150,22 @@ class ServerProcessIT {
         assertThat(badDb.err()).contains("sqlite:PATH");
     }
 
-    private record Server(Process process, String url, CompletableFuture<String> err) {
+    /** A running {@code hive server}: its process, where it listens, and its stderr once it has ended. */
+    record Server(Process process, String url, CompletableFuture<String> err) {
     }
 
     private Server start(String... args) throws IOException {
+        return start(folder, "server-" + started.size(), started, args);
+    }
+
+    /**
+     * Starts {@code hive server ARGS} in {@code folder}, with its stderr (the log) in {@code
+     * folder/NAME.err}, and waits for the line that says where it listens. The process is added to
+     * {@code started} before the wait, so that the caller's clean-up kills it whatever happens.
+     */
+    static Server start(Path folder, String name, List<Process> started, String... args) throws IOException {
         // stderr to a file: destroying a process closes its pipes, and the last log lines come after
-        Path errFile = folder.resolve("server-" + started.size() + ".err");
+        Path errFile = folder.resolve(name + ".err");
         ProcessBuilder builder = new ProcessBuilder(HiveProcessIT.jar(prepend("server", args)))
                 .directory(folder.toFile()).redirectError(errFile.toFile());
         Process process = builder.start();
