@@ -107,15 +107,14 @@ class ClusterIT {
     private static final int TASKS = 3_000;
     private static final int LAYERS = 30;
     /**
-     * The agents' session timeout: half the default. Shorter is not safe yet: a node stamps a
-     * session's renewal with the time the operation began, and an operation may wait seconds for
-     * its workspace's lock (every claim and completion of the workspace takes it in turn, over all
-     * nodes; while the nodes warm up, each takes about half a second), so an agent busy all along
-     * can be declared lost right after being handed a task. With 3 s and 10 s it was. Nothing here
-     * needs a short one: the agents are never silent, and a claim whose answer was lost with the
+     * The agents' session timeout: short, so that the nodes' sweeps run with sessions that end
+     * within the test, yet long enough that an agent on a node slowed down by the kill and by two
+     * cores shared with PostgreSQL and two other nodes is not silent that long. (An operation that
+     * waits for its workspace's lock renews its agent's session as of its end, so an agent busy all
+     * along is never declared lost; see MultiNodeTest.) A claim whose answer was lost with the
      * killed node is found by its agent (see {@link SwarmAgent}), not taken back by a timeout.
      */
-    private static final String SESSION_TIMEOUT_S = "30";
+    private static final String SESSION_TIMEOUT_S = "10";
     /** The node killed with SIGKILL, once {@link #KILL_AT_COMPLETED} tasks are completed. */
     private static final int VICTIM = 1;
     private static final int KILL_AT_COMPLETED = TASKS / 3;
