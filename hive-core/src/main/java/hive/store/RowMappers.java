@@ -34,6 +34,14 @@ public final class RowMappers {
             Instant.ofEpochMilli(rs.getLong(7)), Instant.ofEpochMilli(rs.getLong(8)));
 
     public static final RowMapper<TaskRow> TASK = RowMappers::mapTask;
+
+    /** The events of a swarm after a number, oldest first, at most a limit: bind swarm, after, limit. */
+    public static final String EVENTS_AFTER = "SELECT swarm_id, seq, type, task_id, agent_id, at, data FROM events"
+            + " WHERE swarm_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+
+    public static final RowMapper<hive.events.Event> EVENT = (rs, ctx) -> new hive.events.Event(rs.getString(1),
+            rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)),
+            StoreJson.object(rs.getString(7)));
     public static final RowMapper<AgentRow> AGENT = RowMappers::mapAgent;
     public static final RowMapper<SwarmRow> SWARM = RowMappers::mapSwarm;
 

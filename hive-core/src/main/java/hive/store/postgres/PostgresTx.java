@@ -17,6 +17,7 @@ import hive.store.AgentRow;
 import hive.store.Counters;
 import hive.store.LockRow;
 import hive.store.LockWaiter;
+import hive.store.RowMappers;
 import hive.store.StoreJson;
 import hive.store.StoreTx;
 import hive.store.SwarmRow;
@@ -285,12 +286,8 @@ final class PostgresTx implements StoreTx {
 
     @Override
     public List<Event> events(String swarmId, long afterSeq, int limit) {
-        return handle.createQuery("SELECT swarm_id, seq, type, task_id, agent_id, at, data FROM events"
-                        + " WHERE swarm_id = ? AND seq > ? ORDER BY seq LIMIT ?")
-                .bind(0, swarmId).bind(1, afterSeq).bind(2, limit)
-                .map((rs, ctx) -> new Event(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)), StoreJson.object(rs.getString(7))))
-                .list();
+        return handle.createQuery(RowMappers.EVENTS_AFTER).bind(0, swarmId).bind(1, afterSeq).bind(2, limit)
+                .map(RowMappers.EVENT).list();
     }
 
     // --- StoreTx: tasks ---
@@ -350,16 +347,23 @@ final class PostgresTx implements StoreTx {
 
     @Override
     public List<TaskRow> dueRetries(Instant now, int limit) {
-        return handle.createQuery("SELECT " + TASK_COLUMNS + " FROM tasks WHERE state = 'pending'"
-                        + " AND not_before IS NOT NULL AND not_before <= ? ORDER BY not_before, pk LIMIT ?"
-                        + (writing ? " FOR UPDATE SKIP LOCKED" : ""))
-                .bind(0, now.toEpochMilli()).bind(1, limit).map(TASK).list();
+        return onTimeline("pending", "not_before", now, limit);
     }
 
     @Override
     public List<TaskRow> overdue(Instant now, int limit) {
-        return handle.createQuery("SELECT " + TASK_COLUMNS + " FROM tasks WHERE state = 'in_progress'"
-                        + " AND deadline IS NOT NULL AND deadline <= ? ORDER BY deadline, pk LIMIT ?"
+        return onTimeline("in_progress", "deadline", now, limit);
+    }
+
+    /**
+     * Tasks in {@code state} whose {@code time} column is at or before {@code now}, earliest first.
+     * The state is written into the SQL, not bound: a partial index ({@code tasks_retry},
+     * {@code tasks_deadline}) serves only a query whose predicate names it, and a prepared
+     * statement's generic plan cannot see a bound value.
+     */
+    private List<TaskRow> onTimeline(String state, String time, Instant now, int limit) {
+        return handle.createQuery("SELECT " + TASK_COLUMNS + " FROM tasks WHERE state = '" + state + "' AND " + time
+                        + " IS NOT NULL AND " + time + " <= ? ORDER BY " + time + ", pk LIMIT ?"
                         + (writing ? " FOR UPDATE SKIP LOCKED" : ""))
                 .bind(0, now.toEpochMilli()).bind(1, limit).map(TASK).list();
     }

@@ -102,11 +102,7 @@ final class SqliteReader implements StoreReader {
 
     @Override
     public List<Event> events(String swarmId, long afterSeq, int limit) {
-        return handle.createQuery("SELECT swarm_id, seq, type, task_id, agent_id, at, data FROM events"
-                        + " WHERE swarm_id = ? AND seq > ? ORDER BY seq LIMIT ?")
-                .bind(0, swarmId).bind(1, afterSeq).bind(2, limit)
-                .map((rs, ctx) -> new Event(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), Instant.ofEpochMilli(rs.getLong(6)), StoreJson.object(rs.getString(7))))
-                .list();
+        return handle.createQuery(RowMappers.EVENTS_AFTER).bind(0, swarmId).bind(1, afterSeq).bind(2, limit)
+                .map(RowMappers.EVENT).list();
     }
 }
