@@ -22,6 +22,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -87,16 +88,20 @@ public final class PostgresStore implements Store {
     private final List<Consumer<List<Event>>> commitListeners = new CopyOnWriteArrayList<>();
     private final List<WakeListener> wakeListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService repoll;
+    /** The threads operations run on (as many as connections): see {@link #onStoreThread}. */
+    private final java.util.concurrent.ExecutorService workers;
     private final AtomicBoolean repollQueued = new AtomicBoolean();
     private final Listener listener;
     private final Notifier notifier;
     private volatile boolean closed;
 
-    private PostgresStore(PostgresUrl url, HikariDataSource pool, String node) {
+    private PostgresStore(PostgresUrl url, HikariDataSource pool, String node, int poolSize) {
         this.url = url;
         this.pool = pool;
         this.jdbi = Jdbi.create(pool);
         this.node = node;
+        this.workers = Executors.newFixedThreadPool(poolSize,
+                Thread.ofPlatform().name("hive-pg-", 0).daemon(true).factory());
         this.repoll = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("hive-pg-repoll").daemon(true).factory());
         this.listener = new Listener();
@@ -149,7 +154,7 @@ public final class PostgresStore implements Store {
             if (migrate) {
                 Flyway.configure().dataSource(pool).locations("classpath:db/postgresql").load().migrate();
             }
-            PostgresStore store = new PostgresStore(url, pool, node);
+            PostgresStore store = new PostgresStore(url, pool, node, poolSize);
             store.listener.start();
             store.notifier.start();
             log.atInfo().setMessage("store opened").addKeyValue("database", url.display())
@@ -176,6 +181,38 @@ public final class PostgresStore implements Store {
 
     @Override
     public <T> T write(Function<StoreTx, T> operation) {
+        return onStoreThread(() -> writeHere(operation));
+    }
+
+    /**
+     * Runs {@code work} on one of the store's own threads and waits for it, whatever happens to
+     * the caller's thread meanwhile. An interrupt of a virtual thread blocked on a socket closes
+     * the socket: a caller interrupted while its transaction commits (a server's request thread
+     * whose client went away, a lock wait given up) would lose its connection and never learn
+     * whether the commit happened. The store's threads are never interrupted; the caller keeps
+     * its interrupt and sees it once the operation is done.
+     */
+    private <T> T onStoreThread(java.util.function.Supplier<T> work) {
+        CompletableFuture<T> done;
+        try {
+            done = CompletableFuture.supplyAsync(work, workers);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new IllegalStateException("the store is closed", e);
+        }
+        try {
+            return done.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+
+    private <T> T writeHere(Function<StoreTx, T> operation) {
         Set<String> prelock = Set.of();
         int reorders = 0;
         for (int attempt = 1; ; attempt++) {
@@ -499,6 +536,10 @@ public final class PostgresStore implements Store {
 
     @Override
     public <T> T read(Function<StoreReader, T> query) {
+        return onStoreThread(() -> readHere(query));
+    }
+
+    private <T> T readHere(Function<StoreReader, T> query) {
         Handle handle = open();
         try {
             // For this transaction only: a connection set to REPEATABLE READ and handed back to the pool
@@ -542,6 +583,7 @@ public final class PostgresStore implements Store {
         listener.stop();
         notifier.stop();
         repoll.shutdownNow();
+        workers.shutdown();
         pool.close();
         log.atInfo().setMessage("store closed").addKeyValue("database", url.display()).log();
     }
