@@ -172,8 +172,21 @@ class AgentProcessIT {
         assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false))
                 .as("the attempt outlives its agent (a session of its own)").isTrue();
 
-        // when it is started again with the same id, before its session times out
+        // when it is started again with the same id, before its session times out (the test keeps
+        // the session alive until the new process has registered: a JVM starting on a loaded
+        // machine may take longer than the short session of this test)
+        java.util.concurrent.atomic.AtomicBoolean keep = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread stand = Thread.ofPlatform().daemon(true).start(() -> {
+            while (keep.get()) {
+                hive.heartbeat("solo");
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(300).toNanos());
+            }
+        });
         AgentProcess again = startAgent("solo", url, swarm.id());
+        await().atMost(LONG).until(() -> again.stdout().contains("agent solo registered")
+                || !again.process().isAlive());
+        keep.set(false);
+        stand.join();
 
         // then the orphaned attempt is ended, the task is given back at once and done by the new process
         assertThat(again.awaitExit()).as(again.describe()).isZero();
