@@ -288,8 +288,8 @@ final class BenchPostgres implements AutoCloseable {
 
     /**
      * Samples, every {@code everyMillis}, what each connection to {@code database} is doing
-     * ({@code pg_stat_activity}: state, wait event, statement), until closed. Idle connections
-     * (in the pools, or listening) are not counted.
+     * ({@code pg_stat_activity}: state, wait event, statement), and whether an autovacuum worker
+     * runs, until closed. Idle connections (in the pools, or listening) are not counted.
      */
     WaitSampler sampleWaits(String database, long everyMillis) {
         return new WaitSampler(database, everyMillis);
@@ -306,15 +306,17 @@ final class BenchPostgres implements AutoCloseable {
         private WaitSampler(String database, long everyMillis) {
             thread = Thread.ofPlatform().name("pg-wait-sampler").daemon(true).start(() -> {
                 try (Connection c = server.getPostgresDatabase().getConnection();
-                        PreparedStatement ps = c.prepareStatement("SELECT state, wait_event_type, wait_event, query"
-                                + " FROM pg_stat_activity WHERE datname = ? AND backend_type = 'client backend'"
-                                + " AND pid <> pg_backend_pid() AND state <> 'idle'")) {
+                        PreparedStatement ps = c.prepareStatement("SELECT state, wait_event_type, wait_event, query,"
+                                + " backend_type FROM pg_stat_activity WHERE (datname = ? AND backend_type = 'client backend'"
+                                + " AND pid <> pg_backend_pid() AND state <> 'idle') OR backend_type = 'autovacuum worker'")) {
                     ps.setString(1, database);
                     while (!stop.get()) {
                         try (ResultSet rs = ps.executeQuery()) {
                             while (rs.next()) {
-                                counts.computeIfAbsent(label(rs.getString(1), rs.getString(2), rs.getString(3),
-                                        rs.getString(4)), k -> new AtomicLong()).incrementAndGet();
+                                String label = "autovacuum worker".equals(rs.getString(5))
+                                        ? "autovacuum worker (any database): " + rs.getString(4)
+                                        : label(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4));
+                                counts.computeIfAbsent(label, k -> new AtomicLong()).incrementAndGet();
                             }
                         }
                         samples.incrementAndGet();

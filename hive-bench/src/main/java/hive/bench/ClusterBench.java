@@ -535,7 +535,7 @@ final class ClusterBench {
             out.println("      note: " + m.note());
         }
         if (profile && m.profile() != null) {
-            out.printf(Locale.ROOT, "      statements per %s (pg_stat_statements):%n",
+            out.printf(Locale.ROOT, "      statements per %s (pg_stat_statements: calls × time each = time per op):%n",
                     m.wake() != null ? "wake-up sample" : m.run().startsWith("handoff") ? "handoff" : "pair");
             for (BenchPostgres.StatementCount s : m.profile().statements()) {
                 double per = s.calls() / (double) m.operations();
@@ -543,8 +543,8 @@ final class ClusterBench {
                     continue;
                 }
                 String q = s.query().strip().replaceAll("\\s+", " ");
-                out.printf(Locale.ROOT, "        %6.2f  %7.1f us each  %s%n", per, s.totalMillis() * 1000 / s.calls(),
-                        q.length() > 110 ? q.substring(0, 110) + "…" : q);
+                out.printf(Locale.ROOT, "        %6.2f × %7.1f us = %7.1f us  %s%n", per, s.totalMillis() * 1000 / s.calls(),
+                        s.totalMillis() * 1000 / m.operations(), q.length() > 110 ? q.substring(0, 110) + "…" : q);
             }
             out.printf(Locale.ROOT, "      connections in a transaction, average over %d samples of pg_stat_activity:%n",
                     m.profile().samples());
