@@ -8,7 +8,8 @@ import java.util.Map;
  * The entry point of {@code hive-bench.jar}: {@code drain} runs the engine load generator
  * ({@link EngineDrain}), {@code locks} the lock load generator ({@link LockBench}), {@code http} the HTTP one
  * ({@link HttpBench}), {@code http-floor} the same against servers doing no work ({@link HttpFloor}),
- * {@code run-overhead} what {@code hive run} adds per task ({@link RunOverhead}), {@code jmh} hands its arguments to JMH's own command line
+ * {@code run-overhead} what {@code hive run} adds per task ({@link RunOverhead}), {@code cluster}
+ * several server nodes on one PostgreSQL ({@link ClusterBench}), {@code jmh} hands its arguments to JMH's own command line
  * ({@code org.openjdk.jmh.Main}: {@code -l} lists the benchmarks, {@code -h} its options).
  */
 public final class Bench {
@@ -29,6 +30,9 @@ public final class Bench {
                                 allows on this machine (see `http-floor --help`)
               run-overhead [o]  what hive run adds to the commands it runs: N `true` tasks bare and
                                 through its engine and workers (see `run-overhead --help`)
+              cluster [options] 1, 2, 3 server nodes on one PostgreSQL (started by the bench):
+                                claim and lock pairs/s, one swarm/workspace vs. many, handoffs,
+                                cross-node lock wake latency (see `cluster --help`)
               jmh [JMH args]    run the JMH benchmarks (e.g. `jmh ProgressBenchmark`, `jmh -l`, `jmh -h`)
               --help            this text
             """;
@@ -47,7 +51,8 @@ public final class Bench {
             "locks", new Command(LockBench.USAGE, LockBench::run),
             "http", new Command(HttpBench.USAGE, HttpBench::run),
             "http-floor", new Command(HttpFloor.USAGE, HttpFloor::run),
-            "run-overhead", new Command(RunOverhead.USAGE, RunOverhead::run));
+            "run-overhead", new Command(RunOverhead.USAGE, RunOverhead::run),
+            "cluster", new Command(ClusterBench.USAGE, ClusterBench::run));
 
     private Bench() {}
 

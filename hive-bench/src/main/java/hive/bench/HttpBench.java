@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -99,7 +100,13 @@ final class HttpBench {
         }
     }
 
-    record Result(String kind, int clients, double seconds, long operations, long cpuNanos, Histogram latency) {
+    record Result(String kind, int clients, double seconds, long operations, long cpuNanos, Histogram latency,
+            long empty) {
+
+        /** {@code empty}: claims that came back with nothing (claims runs only). */
+        Result(String kind, int clients, double seconds, long operations, long cpuNanos, Histogram latency) {
+            this(kind, clients, seconds, operations, cpuNanos, latency, 0);
+        }
 
         double perSecond() {
             return operations / seconds;
@@ -209,7 +216,7 @@ final class HttpBench {
     }
 
     /** One client: its own keep-alive connection, JSON in and out; fails on an unexpected status. */
-    private static final class Client implements AutoCloseable {
+    static final class Client implements AutoCloseable {
         private final String url;
         private final LoopbackHttp raw;
         private final HttpClient jdk;
@@ -249,7 +256,7 @@ final class HttpBench {
         }
     }
 
-    private record Response(int status, String body) {
+    record Response(int status, String body) {
         Response expect(int... statuses) {
             for (int s : statuses) {
                 if (s == status) {
@@ -269,21 +276,33 @@ final class HttpBench {
     }
 
     static Result locks(String url, ClientKind kind, int clients, double seconds) {
+        return locks(List.of(url), kind, clients, seconds, n -> null);
+    }
+
+    /**
+     * Lock pairs with client {@code n} on server {@code urls.get(n % urls.size())} (clients spread
+     * evenly over several nodes of one database) and in workspace {@code workspaceOf.apply(n)}
+     * (null: the default workspace).
+     */
+    static Result locks(List<String> urls, ClientKind kind, int clients, double seconds,
+            IntFunction<String> workspaceOf) {
         long runId = System.nanoTime();
         Histogram[] latencies = new Histogram[clients];
         AtomicLong pairs = new AtomicLong();
         TimedRun.Measured m = TimedRun.measure("http-client", clients, seconds, (n, stop) -> {
             latencies[n] = new Histogram(3);
             String agent = "lk-" + runId + "-" + n;
+            String workspace = workspaceOf.apply(n);
+            String in = workspace == null ? "" : ",\"workspace\":\"" + workspace + "\"";
             long done = 0;
-            try (Client client = new Client(url, kind)) {
+            try (Client client = new Client(urls.get(n % urls.size()), kind)) {
                 while (!stop.get()) {
                     String path = "bench/" + agent + "/f" + (done % 16) + ".txt";
                     long start = System.nanoTime();
                     client.post("/api/locks/acquire", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path
-                            + "\"],\"ttl_s\":60}").expect(200);
+                            + "\"],\"ttl_s\":60" + in + "}").expect(200);
                     client.post("/api/locks/release", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path
-                            + "\"]}").expect(200);
+                            + "\"]" + in + "}").expect(200);
                     latencies[n].recordValue(System.nanoTime() - start);
                     done++;
                 }
@@ -294,6 +313,11 @@ final class HttpBench {
     }
 
     static Result handoff(String url, ClientKind kind, int clients, double seconds) {
+        return handoff(List.of(url), kind, clients, seconds);
+    }
+
+    /** Handoffs with client {@code n} on server {@code urls.get(n % urls.size())}. */
+    static Result handoff(List<String> urls, ClientKind kind, int clients, double seconds) {
         long runId = System.nanoTime();
         String path = "bench/hot-" + runId + ".txt";
         AtomicLong releaseStarted = new AtomicLong();
@@ -303,7 +327,7 @@ final class HttpBench {
             latencies[n] = new Histogram(3);
             String agent = "ho-" + runId + "-" + n;
             long done = 0;
-            try (Client client = new Client(url, kind)) {
+            try (Client client = new Client(urls.get(n % urls.size()), kind)) {
                 while (!stop.get()) {
                     client.post("/api/locks/acquire", "{\"agent_id\":\"" + agent + "\",\"paths\":[\"" + path
                             + "\"],\"ttl_s\":60,\"wait_s\":60}").expect(200);
@@ -324,23 +348,46 @@ final class HttpBench {
     }
 
     static Result claims(String url, ClientKind kind, int clients, double seconds) {
+        // about 20,000 pairs/s at most here
+        int tasks = (int) Math.max(2_000, Math.min(400_000, seconds * 20_000));
+        String swarm = fillSwarm(url, kind, "claims-" + System.nanoTime(), tasks);
+        return claims(List.of(url), kind, clients, seconds, n -> swarm, 0);
+    }
+
+    /**
+     * Claim+complete pairs with client {@code n} on server {@code urls.get(n % urls.size())},
+     * claiming from swarm {@code swarmOf.apply(n)}, each claim waiting up to {@code waitS} seconds
+     * (0: not at all). A client whose claims come back empty three times in a row stops (its
+     * swarm is drained); an empty claim alone may be a claim that found the ready tasks taken by
+     * claims under way (PostgreSQL: they skip the rows others hold). Empty claims are counted.
+     */
+    static Result claims(List<String> urls, ClientKind kind, int clients, double seconds, IntFunction<String> swarmOf,
+            double waitS) {
         long runId = System.nanoTime();
-        String swarm = fillSwarm(url, kind, runId, seconds);
+        String wait = waitS > 0 ? ",\"wait_s\":" + waitS : "";
         Histogram[] latencies = new Histogram[clients];
         AtomicLong pairs = new AtomicLong();
+        AtomicLong empty = new AtomicLong();
         TimedRun.Measured m = TimedRun.measure("http-client", clients, seconds, (n, stop) -> {
             latencies[n] = new Histogram(3);
             String agent = "cl-" + runId + "-" + n;
+            String swarm = swarmOf.apply(n);
             long done = 0;
-            try (Client client = new Client(url, kind)) {
+            int emptyInARow = 0;
+            try (Client client = new Client(urls.get(n % urls.size()), kind)) {
                 client.post("/api/agents", "{\"id\":\"" + agent + "\"}").expect(201);
                 while (!stop.get()) {
                     long start = System.nanoTime();
                     Response claimed = client.post("/api/agents/" + agent + "/claim", "{\"swarm_id\":\"" + swarm
-                            + "\"}").expect(200, 204);
+                            + "\"" + wait + "}").expect(200, 204);
                     if (claimed.status() == 204) {
-                        break; // the swarm is drained
+                        empty.incrementAndGet();
+                        if (++emptyInARow == 3) {
+                            break; // the swarm is drained
+                        }
+                        continue;
                     }
+                    emptyInARow = 0;
                     String task = claimed.json().get("id").asText();
                     client.post("/api/swarms/" + swarm + "/tasks/" + task + "/complete", "{\"agent_id\":\"" + agent
                             + "\"}").expect(200);
@@ -350,18 +397,18 @@ final class HttpBench {
             }
             pairs.addAndGet(done);
         });
-        return new Result("claims", clients, m.seconds(), pairs.get(), m.cpuNanos(), TimedRun.merge(latencies));
+        return new Result("claims", clients, m.seconds(), pairs.get(), m.cpuNanos(), TimedRun.merge(latencies),
+                empty.get());
     }
 
     /**
-     * Creates a swarm with enough independent tasks for a claims run (about 20,000 pairs/s at
-     * most here), sent in parts that stay under the server's default body limit; its id.
+     * Creates a swarm named {@code name} of {@code tasks} independent tasks (no files), sent in
+     * parts that stay under the server's default body limit; its id.
      */
-    private static String fillSwarm(String url, ClientKind kind, long runId, double seconds) {
-        int tasks = (int) Math.max(2_000, Math.min(400_000, seconds * 20_000));
+    static String fillSwarm(String url, ClientKind kind, String name, int tasks) {
         int part = 10_000;
         try (Client setup = new Client(url, kind)) {
-            String swarm = setup.post("/api/swarms", "{\"name\":\"claims-" + runId + "\",\"tasks\":"
+            String swarm = setup.post("/api/swarms", "{\"name\":\"" + name + "\",\"tasks\":"
                     + taskArray(0, Math.min(part, tasks)) + "}").expect(201).json().get("id").asText();
             for (int from = part; from < tasks; from += part) {
                 setup.post("/api/swarms/" + swarm + "/tasks", "{\"tasks\":" + taskArray(from,
