@@ -64,8 +64,8 @@ final class ServerCommand implements Callable<Integer> {
     String db;
 
     @Option(names = "--pool-size", defaultValue = "16", paramLabel = "N", description = "PostgreSQL only: "
-            + "connections this node keeps for requests (default: ${DEFAULT-VALUE}), plus one that listens to "
-            + "the other nodes.")
+            + "connections this node keeps for requests (default: ${DEFAULT-VALUE}; at least 2), plus one that "
+            + "listens to the other nodes and one that tells them what this node committed.")
     int poolSize;
 
     @Option(names = "--token", paramLabel = "T", description = "Admin token; requests then need 'Authorization: "
